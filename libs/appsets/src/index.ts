@@ -1,0 +1,4 @@
+export { applyMergePatch } from './merge-patch.js';
+export { parseApplicationSets, zodIssuesToErrors } from './parse.js';
+export { type RenderOptions, type RenderResult, renderApplicationSet, templateLanguage } from './render.js';
+export { type ApplicationSet, applicationSetSchema } from './schema.js';

@@ -1,0 +1,11 @@
+export { IN_CLUSTER } from './clusters.js';
+export { createDefaultRegistry, SOURCE_GENERATORS } from './default-registry.js';
+export type { AnyGenerator, Generator, GeneratorContext, GeneratorSpecBase } from './generator.js';
+export { compileGitPathspec, compileGoPathPattern, GlobSyntaxError } from './glob.js';
+export { flattenParams, goFormat, type ParamMode, selectorLabels } from './params.js';
+export { createRegistry, entryKey, type GeneratorEntry, type GeneratorRegistry } from './registry.js';
+export { isEmptySelector, type LabelSelector, labelSelectorSchema, matchesSelector } from './selector.js';
+export type { ClusterSource, GeneratorSources, GitSource, GitTreeEntry, PullRequestSource } from './sources.js';
+export { type ApplicationTemplate, applicationTemplateSchema, mergeTemplates } from './template.js';
+export { type GeneratorResult, runGeneratorEntry } from './transform.js';
+export { parseYaml, parseYamlStream, yamlErrorReason } from './yaml.js';

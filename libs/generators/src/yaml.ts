@@ -1,0 +1,37 @@
+import { parse, parseAllDocuments } from 'yaml';
+
+/**
+ * YAML as Kubernetes and Argo CD read it (go-yaml, YAML 1.1: `yes`/`no` are booleans,
+ * `<<` merges), except that timestamps stay strings as they do when Go decodes into
+ * an untyped value. Duplicate keys are an error.
+ */
+const OPTIONS = {
+  version: '1.1',
+  merge: true,
+  uniqueKeys: true,
+  customTags: (tags: unknown[]) => tags.filter((tag) => (tag as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+} as const;
+
+/** Parses one YAML (or JSON) document. Throws the parser's error, with line and column. */
+export function parseYaml(source: string): unknown {
+  return parse(source, OPTIONS as never);
+}
+
+/** Parses a multi-document YAML stream, skipping empty documents. */
+export function parseYamlStream(source: string): unknown[] {
+  const documents = parseAllDocuments(source, OPTIONS as never);
+  const list = Array.isArray(documents) ? documents : [documents];
+  const out: unknown[] = [];
+  for (const document of list) {
+    if (document.errors.length > 0) throw document.errors[0];
+    const value = document.toJS();
+    if (value !== null && value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+/** The first line of a parser error, which holds the reason and the position. */
+export function yamlErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,2 @@
+export { type GitCommandOptions, runGit } from './git-command.js';
+export { LocalGitRepositories } from './local-git.js';
