@@ -51,7 +51,9 @@ describe('parseApplicationSets', () => {
     { name: 'an empty file', source: '# nothing\n', expected: [/holds no ApplicationSet/] },
     {
       name: 'a wrong kind and apiVersion',
-      source: appSet(`  generators: [{list: {elements: []}}]${TEMPLATE}`).replace('kind: ApplicationSet', 'kind: Application').replace('argoproj.io/v1alpha1', 'v1'),
+      source: appSet(`  generators: [{list: {elements: []}}]${TEMPLATE}`)
+        .replace('kind: ApplicationSet', 'kind: Application')
+        .replace('argoproj.io/v1alpha1', 'v1'),
       expected: [/^apiVersion: must be argoproj\.io\/v1alpha1/, /^kind: must be ApplicationSet/],
     },
     {
@@ -76,7 +78,9 @@ describe('parseApplicationSets', () => {
     },
     {
       name: 'a matrix with three children',
-      source: appSet(`  generators:\n  - matrix:\n      generators: [{list: {elements: []}}, {list: {elements: []}}, {list: {elements: []}}]${TEMPLATE}`),
+      source: appSet(
+        `  generators:\n  - matrix:\n      generators: [{list: {elements: []}}, {list: {elements: []}}, {list: {elements: []}}]${TEMPLATE}`,
+      ),
       expected: [/^spec\.generators\[0\]\.matrix\.generators: a matrix combines exactly two generators/],
     },
     {
@@ -89,7 +93,9 @@ describe('parseApplicationSets', () => {
           generators:
           - list: {elements: []}
           - merge: {mergeKeys: [a], generators: [{list: {elements: []}}]}${TEMPLATE}`),
-      expected: [/^spec\.generators\[0\]\.matrix\.generators\[1\]\.matrix\.generators\[1\]\.merge: a merge generator cannot be nested this deep/],
+      expected: [
+        /^spec\.generators\[0\]\.matrix\.generators\[1\]\.matrix\.generators\[1\]\.merge: a merge generator cannot be nested this deep/,
+      ],
     },
     {
       name: 'a git generator with both directories and files',

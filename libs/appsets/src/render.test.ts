@@ -120,11 +120,15 @@ describe('renderApplicationSet', () => {
 
   it('rejects duplicate Application names', async () => {
     const messages = await renderError(argo(LIST_TEMPLATE.replace("name: '{{cluster}}-guestbook'", 'name: guestbook')));
-    assert.deepEqual(messages, ['spec.template.metadata.name: ApplicationSet guestbook generates more than one Application named "guestbook"']);
+    assert.deepEqual(messages, [
+      'spec.template.metadata.name: ApplicationSet guestbook generates more than one Application named "guestbook"',
+    ]);
   });
 
   it('rejects an empty generated name', async () => {
-    const messages = await renderError(argo(LIST_TEMPLATE.replace("name: '{{cluster}}-guestbook'", "name: '{{nothing}}'").replace('{{nothing}}', '')));
+    const messages = await renderError(
+      argo(LIST_TEMPLATE.replace("name: '{{cluster}}-guestbook'", "name: '{{nothing}}'").replace('{{nothing}}', '')),
+    );
     assert.match(messages[0] as string, /^spec\.template\.metadata\.name: renders to an empty name/);
   });
 
@@ -154,7 +158,9 @@ describe('renderApplicationSet', () => {
   });
 
   it('warns about names Kubernetes would refuse and destinations without a target', async () => {
-    const yaml = argo(LIST_TEMPLATE.replace("name: '{{cluster}}-guestbook'", "name: '{{cluster}}_Guestbook'").replace("server: '{{url}}', ", ''));
+    const yaml = argo(
+      LIST_TEMPLATE.replace("name: '{{cluster}}-guestbook'", "name: '{{cluster}}_Guestbook'").replace("server: '{{url}}', ", ''),
+    );
     const { warnings } = await render(yaml);
     assert.equal(warnings.length, 4);
     assert.match(warnings[0] as string, /engineering-dev_Guestbook.*not a valid Kubernetes object name/);

@@ -122,20 +122,25 @@ function renderApplication(
   params: ParamSet,
   patch: ((params: ParamSet) => string) | null | undefined,
 ): Application {
+  const rendered = template.render(params) as RenderedTemplate;
+  const { name, namespace, ...rest } = rendered.metadata ?? ({} as Partial<Application['metadata']>);
+  // Applications live in their ApplicationSet's namespace, whatever the template says.
+  const appNamespace = appSet.metadata.namespace ?? namespace;
+  const metadata: Application['metadata'] = {
+    name: name ?? '',
+    ...(appNamespace === undefined ? {} : { namespace: appNamespace }),
+    ...rest,
+  };
   // Argo CD leaves the template untouched, finalizer included, for an empty parameter set.
   const empty = Object.keys(params).length === 0;
-  const rendered = template.render(params) as RenderedTemplate;
-  const metadata = { ...(rendered.metadata ?? {}) } as Application['metadata'];
   if (!empty && (metadata.finalizers?.length ?? 0) === 0 && !appSet.spec.syncPolicy?.preserveResourcesOnDeletion) {
     metadata.finalizers = [RESOURCES_FINALIZER];
   }
   let application: Application = { apiVersion, kind: 'Application', metadata, spec: (rendered.spec ?? {}) as JsonObject };
-  if (patch !== undefined)
+  if (patch !== undefined) {
     application = patchApplication(application, patch === null ? (appSet.spec.templatePatch as string) : patch(params));
-  // Applications live in their ApplicationSet's namespace, whatever the template says.
-  const { name, namespace, ...rest } = application.metadata;
-  const appNamespace = appSet.metadata.namespace ?? namespace;
-  application.metadata = { name: name ?? '', ...(appNamespace === undefined ? {} : { namespace: appNamespace }), ...rest };
+    if (appNamespace !== undefined) application.metadata = { ...application.metadata, namespace: appNamespace };
+  }
   if (!application.metadata.name)
     throw new RenderError('spec.template.metadata.name', `renders to an empty name for params ${JSON.stringify(params)}`);
   return application;

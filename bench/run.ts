@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * `npm run bench`: runs each scenario in a fresh process (so peak RSS is per scenario)
+ * and reports it against a baseline measured in the same run. Not a test: it asserts
+ * nothing, it prints figures to record in docs/benchmarks.md.
+ */
+
+interface Result {
+  scenario: string;
+  applications: number;
+  seconds: number;
+  appsPerSecond: number;
+  peakRssMiB: number;
+}
+
+function runScenario(script: string, scenario: string, env: Record<string, string> = {}): Result {
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), scenario], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string) as Result;
+}
+
+const row = (label: string, r: Result): string =>
+  `| ${label} | ${r.applications.toLocaleString('en')} | ${r.seconds.toFixed(2)} s | ${Math.round(r.appsPerSecond).toLocaleString('en')} | ${r.peakRssMiB.toFixed(0)} MiB |`;
+
+const matrix = runScenario('./render-matrix.js', 'matrix');
+// The baseline parses every template string again per Application; a tenth of the size keeps it short.
+const naive = runScenario('./render-matrix.js', 'naive', { BENCH_CLUSTERS: '1000' });
+
+console.log('## render: clusters × list matrix (10,000 clusters × 50 elements)\n');
+console.log('| scenario | Applications | time | Applications/s | peak RSS |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(row('flotilla render (templates compiled once)', matrix));
+console.log(row('baseline: template parsed per Application', naive));
+console.log(`\nspeed-up over the baseline: ${(matrix.appsPerSecond / naive.appsPerSecond).toFixed(1)}×`);
+console.log(
+  `targets: ≥ 100,000 Applications/s (${matrix.appsPerSecond >= 100_000 ? 'met' : 'MISSED'}), peak RSS < 1 GiB (${matrix.peakRssMiB < 1024 ? 'met' : 'MISSED'})`,
+);
