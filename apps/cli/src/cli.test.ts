@@ -52,16 +52,30 @@ describe('flotilla render', () => {
     const dir = tempDir(t);
     const repo = createRepository(t, { 'addons/metrics/prod.yaml': 'addon: {name: metrics, namespace: monitoring}\n' });
     repo.git('checkout', '-q', '-b', 'release');
-    repo.commit({ 'addons/ingress/prod.yaml': 'addon: {name: ingress, namespace: ingress}\n', 'addons/ingress/dev.yaml': 'addon: {name: x}\n' });
+    repo.commit({
+      'addons/ingress/prod.yaml': 'addon: {name: ingress, namespace: ingress}\n',
+      'addons/ingress/dev.yaml': 'addon: {name: x}\n',
+    });
     repo.git('checkout', '-q', 'main');
     writeFileSync(join(dir, 'appset.yaml'), MATRIX_APPSET);
     writeFileSync(join(dir, 'clusters.yaml'), CLUSTERS);
 
-    const result = flotilla(['render', '-f', join(dir, 'appset.yaml'), '--clusters', join(dir, 'clusters.yaml'), '--git-repo', `${REPO_URL}=${repo.path}`]);
+    const result = flotilla([
+      'render',
+      '-f',
+      join(dir, 'appset.yaml'),
+      '--clusters',
+      join(dir, 'clusters.yaml'),
+      '--git-repo',
+      `${REPO_URL}=${repo.path}`,
+    ]);
 
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
-    const apps = JSON.parse(result.stdout) as Array<{ metadata: { name: string }; spec: { source: { path: string }; destination: unknown } }>;
+    const apps = JSON.parse(result.stdout) as Array<{
+      metadata: { name: string };
+      spec: { source: { path: string }; destination: unknown };
+    }>;
     assert.deepEqual(
       apps.map((a) => [a.metadata.name, a.spec.source.path, a.spec.destination]),
       [
@@ -98,7 +112,8 @@ spec:
       name: 'an invalid ApplicationSet',
       files: { 'appset.yaml': MATRIX_APPSET.replace('files:', 'filez:') },
       args: (dir) => ['render', '-f', join(dir, 'appset.yaml')],
-      stderr: /^error: 2 problems:\n {2}spec\.generators\[0\]\.matrix\.generators\[1\]\.git\.filez: unknown field\n {2}spec\.generators\[0\]\.matrix\.generators\[1\]\.git: set exactly one of directories or files\n$/,
+      stderr:
+        /^error: 2 problems:\n {2}spec\.generators\[0\]\.matrix\.generators\[1\]\.git\.filez: unknown field\n {2}spec\.generators\[0\]\.matrix\.generators\[1\]\.git: set exactly one of directories or files\n$/,
     },
     {
       name: 'invalid YAML',
@@ -122,7 +137,8 @@ spec:
       name: 'a repository that was not given',
       files: { 'appset.yaml': MATRIX_APPSET, 'clusters.yaml': CLUSTERS },
       args: (dir) => ['render', '-f', join(dir, 'appset.yaml'), '--clusters', join(dir, 'clusters.yaml')],
-      stderr: /^error: spec\.generators\[0\]\.matrix\.generators\[1\]\.git\.repoURL: no local repository given for https:\/\/git\.example\.com\/platform\/cluster-config\.git/,
+      stderr:
+        /^error: spec\.generators\[0\]\.matrix\.generators\[1\]\.git\.repoURL: no local repository given for https:\/\/git\.example\.com\/platform\/cluster-config\.git/,
     },
     {
       name: 'an unknown flag',

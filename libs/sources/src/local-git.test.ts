@@ -33,7 +33,14 @@ describe('LocalGitRepositories', () => {
     const tree = await git.listTree(URL, first);
     assert.deepEqual(
       tree.map((e) => `${e.type}:${e.path}`).sort(),
-      ['directory:.hidden', 'directory:apps', 'directory:apps/a', 'file:.hidden/x.yaml', 'file:README.md', 'file:apps/a/config.json'].sort(),
+      [
+        'directory:.hidden',
+        'directory:apps',
+        'directory:apps/a',
+        'file:.hidden/x.yaml',
+        'file:README.md',
+        'file:apps/a/config.json',
+      ].sort(),
     );
     assert.equal(await git.readFile(URL, first, 'apps/a/config.json'), '{}');
     await assert.rejects(git.readFile(URL, first, 'apps/b/config.json'), /no such file/);
