@@ -71,7 +71,7 @@ describe('LocalGitRepositories', () => {
     await assert.rejects(git.listTree(URL, 'HEAD; rm -rf /'), /not a commit SHA/);
   });
 
-  it('reports a repository path that is not a git repository', async (t) => {
+  it('reports a repository path that is not a git repository', async () => {
     const git = new LocalGitRepositories(new Map([[URL, '/nonexistent/flotilla-repo']]));
     await assert.rejects(git.resolveRevision(URL, 'HEAD'), SourceError);
   });
