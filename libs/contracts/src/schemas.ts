@@ -9,6 +9,10 @@ export const clusterInfoSchema = z.strictObject({
   project: z.string().optional(),
   labels: stringMap.default({}),
   annotations: stringMap.default({}),
+  /** Kubernetes version of the cluster (`v1.34.2`), when known: Helm renders for it. */
+  kubeVersion: z.string().optional(),
+  /** API versions the cluster serves (`apps/v1`, `monitoring.coreos.com/v1/ServiceMonitor`), when known. */
+  apiVersions: z.array(z.string()).optional(),
 });
 
 /** A pull request, as a pull request file or an SCM provider gives it. */

@@ -18,6 +18,10 @@ export interface ClusterInfo {
   project?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Kubernetes version of the cluster, when known (Helm renders for it). */
+  kubeVersion?: string;
+  /** API versions the cluster serves, when known. */
+  apiVersions?: string[];
 }
 
 /** A pull request as an SCM provider returns it. */

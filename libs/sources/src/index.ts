@@ -1,2 +1,3 @@
 export { type GitCommandOptions, runGit } from './git-command.js';
 export { LocalGitRepositories } from './local-git.js';
+export type * from './renderers/types.js';
