@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * The hub's whole configuration, validated once at boot. Nothing else reads process.env.
+ */
+const hubConfigSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /** The first admin token; created (hashed) at boot when no admin token exists yet. */
+  FLOTILLA_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  /** Which roles this process runs: api, worker or both. */
+  FLOTILLA_ROLES: z
+    .string()
+    .default('api,worker')
+    .transform((value) => value.split(',').map((role) => role.trim()))
+    .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
+  /** Prefix of every Redis key, so several hubs (or test suites) share one Redis. */
+  FLOTILLA_REDIS_PREFIX: z.string().min(1).default('flotilla'),
+  /** How often git repositories are polled for new commits (seconds; 0 disables). */
+  FLOTILLA_GIT_POLL_SECONDS: z.coerce.number().int().min(0).default(180),
+  /** Shared secret that signs git webhooks (X-Hub-Signature-256). */
+  FLOTILLA_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** A cluster whose agent has not been heard from for this long is unreachable (seconds). */
+  FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).default(90),
+  /** How long an agent's long-poll is held before it answers "no change" (seconds). */
+  FLOTILLA_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+  /** Skip applying migrations at boot (when a separate job applies them). */
+  FLOTILLA_SKIP_MIGRATIONS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Where git repositories and checkouts are cached. */
+  FLOTILLA_CACHE_DIR: z.string().default('/tmp/flotilla-cache'),
+});
+
+export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadHubConfig(env: Readonly<Record<string, string | undefined>>): HubConfig {
+  const result = hubConfigSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+/** Nest injection token of the validated configuration. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');
