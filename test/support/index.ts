@@ -63,3 +63,4 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
   repo.commit(files, 'initial');
   return repo;
 }
+export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';

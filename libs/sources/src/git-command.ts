@@ -6,6 +6,8 @@ export interface GitCommandOptions {
   timeoutMs?: number;
   /** Largest output accepted, in bytes. */
   maxOutputBytes?: number;
+  /** Extra environment, e.g. credentials as GIT_CONFIG_* entries (never put secrets in args). */
+  env?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -33,6 +35,7 @@ export function runGit(repository: string, args: readonly string[], options: Git
           GIT_CONFIG_GLOBAL: '/dev/null',
           GIT_TERMINAL_PROMPT: '0',
           LC_ALL: 'C',
+          ...options.env,
         },
       },
       (error, stdout, stderr) => {

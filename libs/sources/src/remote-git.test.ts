@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SourceError } from '#contracts';
+import { startGitHttpServer, TestRepository, tempDir } from '#testing';
+import { RemoteGitRepositories, redact } from './remote-git.js';
+
+describe('RemoteGitRepositories', () => {
+  it('fetches over smart HTTP with basic auth, follows branches, tags and the default branch', async (t) => {
+    const root = tempDir(t);
+    const repo = TestRepository.init(join(root, 'apps.git'));
+    const first = repo.commit({ 'apps/web/config.yaml': 'replicas: 1\n' });
+    repo.git('tag', 'v1');
+    repo.git('config', 'http.receivepack', 'true');
+    const server = await startGitHttpServer(root, { username: 'ci', password: 's3cret-token' });
+    t.after(() => server.close());
+    const url = server.url('apps.git');
+    const git = new RemoteGitRepositories({
+      cacheDir: tempDir(t),
+      credentials: [{ urlPrefix: 'http://127.0.0.1', username: 'ci', password: 's3cret-token' }],
+    });
+
+    assert.equal(await git.resolveRevision(url, 'HEAD'), first);
+    assert.equal(await git.resolveRevision(url, 'v1'), first);
+    assert.equal(await git.readFile(url, first, 'apps/web/config.yaml'), 'replicas: 1\n');
+    const dir = await git.checkout(url, first);
+    assert.equal(await readFile(join(dir, 'apps/web/config.yaml'), 'utf8'), 'replicas: 1\n');
+
+    const second = repo.commit({ 'apps/web/config.yaml': 'replicas: 2\n' });
+    assert.equal(await git.resolveRevision(url, 'main'), second, 'a new commit is seen on the next fetch');
+    assert.deepEqual((await git.listTree(url, second)).map((e) => e.path).sort(), ['apps', 'apps/web', 'apps/web/config.yaml']);
+  });
+
+  it('shares one fetch between concurrent callers and honours the fetch interval', async (t) => {
+    const root = tempDir(t);
+    TestRepository.init(join(root, 'r.git')).commit({ 'a.yaml': 'a: 1' });
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    let clock = 0;
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t), minFetchIntervalMs: 60_000, now: () => clock });
+    const url = server.url('r.git');
+    const shas = await Promise.all(Array.from({ length: 5 }, () => git.resolveRevision(url, 'HEAD')));
+    assert.equal(new Set(shas).size, 1);
+    assert.equal(git.fetchCount, 1);
+    await git.resolveRevision(url, 'HEAD');
+    assert.equal(git.fetchCount, 1, 'within the interval: no new fetch');
+    clock = 61_000;
+    await git.resolveRevision(url, 'HEAD');
+    assert.equal(git.fetchCount, 2);
+  });
+
+  it('refuses wrong credentials without leaking the password', async (t) => {
+    const root = tempDir(t);
+    TestRepository.init(join(root, 'r.git')).commit({ 'a.yaml': 'a: 1' });
+    const server = await startGitHttpServer(root, { username: 'ci', password: 'right-password' });
+    t.after(() => server.close());
+    const git = new RemoteGitRepositories({
+      cacheDir: tempDir(t),
+      credentials: [{ urlPrefix: server.url(''), password: 'wrong-password' }],
+    });
+    await assert.rejects(git.resolveRevision(server.url('r.git'), 'HEAD'), (error) => {
+      assert.ok(error instanceof SourceError);
+      assert.match(error.message, /^cannot fetch http:\/\/127\.0\.0\.1:\d+\/r\.git: /);
+      assert.doesNotMatch(error.message, /wrong-password|right-password/);
+      return true;
+    });
+  });
+
+  it('refuses unreachable hosts, local paths and repositories over the size limit', async (t) => {
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t), fetchTimeoutMs: 5_000 });
+    await assert.rejects(
+      git.resolveRevision('http://127.0.0.1:9/nothing.git', 'HEAD'),
+      /cannot fetch http:\/\/127\.0\.0\.1:9\/nothing\.git/,
+    );
+    await assert.rejects(git.resolveRevision('/etc', 'HEAD'), /only https, http and ssh repository URLs are supported/);
+    await assert.rejects(git.resolveRevision('file:///etc', 'HEAD'), /only https, http and ssh/);
+
+    const root = tempDir(t);
+    TestRepository.init(join(root, 'big.git')).commit({ 'blob.txt': 'x'.repeat(200_000) });
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    const small = new RemoteGitRepositories({ cacheDir: tempDir(t), maxRepositoryBytes: 10_000 });
+    await assert.rejects(small.resolveRevision(server.url('big.git'), 'HEAD'), /big\.git takes [\d.]+ KiB, over the 9\.8 KiB limit$/);
+  });
+
+  it('fetches a commit no branch reaches by its SHA', async (t) => {
+    const root = tempDir(t);
+    const repo = TestRepository.init(join(root, 'r.git'));
+    repo.commit({ 'a.yaml': 'a: 1' });
+    repo.git('config', 'uploadpack.allowAnySHA1InWant', 'true');
+    repo.git('checkout', '-q', '-b', 'pr');
+    const prHead = repo.commit({ 'a.yaml': 'a: 2' });
+    repo.git('checkout', '-q', 'main');
+    repo.git('update-ref', 'refs/pull/7/head', prHead);
+    repo.git('branch', '-D', 'pr');
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t) });
+    assert.equal(await git.resolveRevision(server.url('r.git'), prHead), prHead);
+    assert.equal(await git.readFile(server.url('r.git'), prHead, 'a.yaml'), 'a: 2');
+  });
+
+  it('redacts credentials in URLs', () => {
+    assert.equal(
+      redact('fatal: unable to access https://bob:tok3n@git.example.com/x.git/'),
+      'fatal: unable to access https://***@git.example.com/x.git/',
+    );
+  });
+});

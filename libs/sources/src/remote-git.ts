@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SourceError } from '#contracts';
+import type { GitSource, GitTreeEntry } from '#generators';
+import { runGit } from './git-command.js';
+import { LocalGitRepositories } from './local-git.js';
+import type { GitCheckouts } from './renderers/types.js';
+
+/** Credentials for every repository whose URL starts with `urlPrefix` (longest prefix wins). */
+export interface GitCredential {
+  urlPrefix: string;
+  username?: string;
+  /** Password or access token for HTTPS. */
+  password?: string;
+  /** Private key file for SSH URLs. */
+  sshPrivateKeyFile?: string;
+  /** known_hosts file for SSH; without it, host keys are not trusted. */
+  sshKnownHostsFile?: string;
+}
+
+export interface RemoteGitOptions {
+  /** Mirrors live in `<cacheDir>/mirrors`, checkouts in `<cacheDir>/checkouts`. */
+  cacheDir: string;
+  credentials?: readonly GitCredential[];
+  /** Limit for one fetch (ms). */
+  fetchTimeoutMs?: number;
+  /** A repository larger than this on disk is refused and removed (bytes). */
+  maxRepositoryBytes?: number;
+  /** A repository fetched less than this long ago is not fetched again (ms). */
+  minFetchIntervalMs?: number;
+  now?: () => number;
+}
+
+const DEFAULT_FETCH_TIMEOUT_MS = 120_000;
+const DEFAULT_MAX_REPOSITORY_BYTES = 1024 * 1024 * 1024;
+const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const ALLOWED_URL = /^(https?:\/\/|ssh:\/\/|git@[^:]+:)/;
+
+/**
+ * A GitSource for remote repositories: each is fetched into a bare mirror in the cache
+ * (branches and tags only), at most once per `minFetchIntervalMs` and once at a time, then
+ * read at exact commits through LocalGitRepositories. Credentials go to git through its
+ * environment, never its arguments, and never appear in error messages.
+ */
+export class RemoteGitRepositories implements GitSource, GitCheckouts {
+  private readonly mirrorPaths = new Map<string, string>();
+  private readonly local: LocalGitRepositories;
+  private readonly fetching = new Map<string, Promise<void>>();
+  private readonly fetchedAt = new Map<string, number>();
+  private readonly now: () => number;
+  /** Fetches actually run, for tests and metrics. */
+  fetchCount = 0;
+
+  constructor(private readonly options: RemoteGitOptions) {
+    this.local = new LocalGitRepositories(this.mirrorPaths, { cacheDir: join(options.cacheDir, 'checkouts') });
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Fetches now (when the interval allows) and resolves a branch, tag, `HEAD` or commit. */
+  async resolveRevision(repoURL: string, revision: string): Promise<string> {
+    await this.fetch(repoURL);
+    try {
+      return await this.local.resolveRevision(repoURL, revision);
+    } catch (error) {
+      // A commit that no branch or tag reaches (a pull request head, say) can still be fetched by SHA.
+      if (!FULL_SHA.test(revision.trim())) throw error;
+      await this.fetch(repoURL, revision.trim());
+      return this.local.resolveRevision(repoURL, revision);
+    }
+  }
+
+  async listTree(repoURL: string, commit: string): Promise<GitTreeEntry[]> {
+    await this.ensureMirror(repoURL);
+    return this.local.listTree(repoURL, commit);
+  }
+
+  async readFile(repoURL: string, commit: string, path: string): Promise<string> {
+    await this.ensureMirror(repoURL);
+    return this.local.readFile(repoURL, commit, path);
+  }
+
+  async checkout(repoURL: string, commit: string): Promise<string> {
+    await this.ensureMirror(repoURL);
+    return this.local.checkout(repoURL, commit);
+  }
+
+  private async ensureMirror(repoURL: string): Promise<void> {
+    if (!this.mirrorPaths.has(repoURL)) await this.fetch(repoURL);
+  }
+
+  /** One fetch per repository at a time; callers arriving meanwhile share it. */
+  private fetch(repoURL: string, commit?: string): Promise<void> {
+    const key = commit ? `${repoURL}\0${commit}` : repoURL;
+    const last = this.fetchedAt.get(repoURL);
+    if (!commit && last !== undefined && this.now() - last < (this.options.minFetchIntervalMs ?? 0)) return Promise.resolve();
+    let running = this.fetching.get(key);
+    if (!running) {
+      running = this.runFetch(repoURL, commit).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, running);
+    }
+    return running;
+  }
+
+  private async runFetch(repoURL: string, commit?: string): Promise<void> {
+    if (!ALLOWED_URL.test(repoURL)) throw new SourceError(`${redact(repoURL)}: only https, http and ssh repository URLs are supported`);
+    const mirror = await this.mirrorFor(repoURL);
+    const options = { timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, env: this.credentialEnv(repoURL) };
+    this.fetchCount++;
+    try {
+      const refspecs = commit ? [commit] : ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
+      await runGit(mirror, ['fetch', '--prune', '--no-write-fetch-head', '--end-of-options', repoURL, ...refspecs], options);
+      if (!commit) await this.followRemoteHead(mirror, repoURL, options);
+    } catch (error) {
+      throw new SourceError(`cannot fetch ${redact(repoURL)}: ${redact((error as Error).message)}`, { cause: error });
+    }
+    await this.enforceSizeLimit(repoURL, mirror);
+    this.fetchedAt.set(repoURL, this.now());
+    this.mirrorPaths.set(repoURL, mirror);
+  }
+
+  /** Points the mirror's HEAD at the remote's default branch, so `HEAD` means what it means there. */
+  private async followRemoteHead(
+    mirror: string,
+    repoURL: string,
+    options: { timeoutMs: number; env: Record<string, string> },
+  ): Promise<void> {
+    const out = (await runGit(mirror, ['ls-remote', '--symref', '--end-of-options', repoURL, 'HEAD'], options)).toString();
+    const branch = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(out)?.[1];
+    if (branch) await runGit(mirror, ['symbolic-ref', 'HEAD', branch]);
+  }
+
+  private async mirrorFor(repoURL: string): Promise<string> {
+    const name = createHash('sha256').update(repoURL).digest('hex').slice(0, 24);
+    const mirror = join(this.options.cacheDir, 'mirrors', `${name}.git`);
+    try {
+      await stat(join(mirror, 'HEAD'));
+    } catch {
+      // Create the bare repository beside its final place and move it in, so a crash never leaves half a mirror.
+      const scratch = `${mirror}.${process.pid}.${Date.now()}.tmp`;
+      await mkdir(scratch, { recursive: true });
+      await runGit(scratch, ['init', '--quiet', '--bare']);
+      await rename(scratch, mirror).catch(async (error: NodeJS.ErrnoException) => {
+        await rm(scratch, { recursive: true, force: true });
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    }
+    return mirror;
+  }
+
+  private async enforceSizeLimit(repoURL: string, mirror: string): Promise<void> {
+    const limit = this.options.maxRepositoryBytes ?? DEFAULT_MAX_REPOSITORY_BYTES;
+    const size = await directorySize(mirror);
+    if (size > limit) {
+      await rm(mirror, { recursive: true, force: true });
+      this.mirrorPaths.delete(repoURL);
+      throw new SourceError(`${redact(repoURL)} takes ${formatBytes(size)}, over the ${formatBytes(limit)} limit`);
+    }
+  }
+
+  /** Credentials as GIT_CONFIG_* variables: HTTPS basic auth header, or an SSH command with the key. */
+  private credentialEnv(repoURL: string): Record<string, string> {
+    const credential = [...(this.options.credentials ?? [])]
+      .filter((c) => repoURL.startsWith(c.urlPrefix))
+      .sort((a, b) => b.urlPrefix.length - a.urlPrefix.length)[0];
+    const env: Record<string, string> = { GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes' };
+    if (!credential) return env;
+    if (credential.password !== undefined) {
+      const basic = Buffer.from(`${credential.username ?? 'git'}:${credential.password}`).toString('base64');
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'http.extraHeader',
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      });
+    }
+    if (credential.sshPrivateKeyFile) {
+      const knownHosts = credential.sshKnownHostsFile ? ` -o UserKnownHostsFile=${shellQuote(credential.sshKnownHostsFile)}` : '';
+      env.GIT_SSH_COMMAND = `ssh -i ${shellQuote(credential.sshPrivateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes${knownHosts}`;
+    }
+    return env;
+  }
+}
+
+/** Removes `user:password@` from URLs in messages. */
+export function redact(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+async function directorySize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
