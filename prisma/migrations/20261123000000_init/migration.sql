@@ -35,6 +35,8 @@ CREATE TABLE "Cluster" (
     "agentCredentialHash" TEXT,
     "credentialIssuedAt" TIMESTAMP(3),
     "lastHeartbeatAt" TIMESTAMP(3),
+    "desiredPlanGeneration" INTEGER NOT NULL DEFAULT 1,
+    "plannedGeneration" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -60,14 +62,26 @@ CREATE TABLE "ApplicationSet" (
     "namespace" TEXT NOT NULL,
     "document" JSONB NOT NULL,
     "generation" INTEGER NOT NULL DEFAULT 1,
-    "applications" JSONB NOT NULL DEFAULT '[]',
-    "renderedGeneration" INTEGER,
+    "renderedGeneration" INTEGER NOT NULL DEFAULT 0,
     "renderedAt" TIMESTAMP(3),
+    "planAllClusters" BOOLEAN NOT NULL DEFAULT true,
+    "repositories" JSONB NOT NULL DEFAULT '[]',
     "conditions" JSONB NOT NULL DEFAULT '[]',
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "ApplicationSet_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "GeneratedApplication" (
+    "id" UUID NOT NULL,
+    "appSetId" UUID NOT NULL,
+    "name" TEXT NOT NULL,
+    "clusterId" UUID,
+    "application" JSONB NOT NULL,
+
+    CONSTRAINT "GeneratedApplication_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -128,6 +142,12 @@ CREATE UNIQUE INDEX "BootstrapToken_tokenHash_key" ON "BootstrapToken"("tokenHas
 CREATE UNIQUE INDEX "ApplicationSet_namespace_name_key" ON "ApplicationSet"("namespace", "name");
 
 -- CreateIndex
+CREATE INDEX "GeneratedApplication_clusterId_idx" ON "GeneratedApplication"("clusterId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "GeneratedApplication_appSetId_name_key" ON "GeneratedApplication"("appSetId", "name");
+
+-- CreateIndex
 CREATE INDEX "PlanRevision_clusterId_createdAt_idx" ON "PlanRevision"("clusterId", "createdAt");
 
 -- CreateIndex
@@ -141,6 +161,12 @@ CREATE INDEX "Event_subject_idx" ON "Event"("subject");
 
 -- AddForeignKey
 ALTER TABLE "BootstrapToken" ADD CONSTRAINT "BootstrapToken_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "GeneratedApplication" ADD CONSTRAINT "GeneratedApplication_appSetId_fkey" FOREIGN KEY ("appSetId") REFERENCES "ApplicationSet"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "GeneratedApplication" ADD CONSTRAINT "GeneratedApplication_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "PlanRevision" ADD CONSTRAINT "PlanRevision_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;
