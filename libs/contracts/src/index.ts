@@ -1,3 +1,4 @@
+export * from './agent-protocol.js';
 export * from './errors.js';
 export * from './schemas.js';
 export * from './tracking.js';

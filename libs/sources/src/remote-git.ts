@@ -70,6 +70,11 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     }
   }
 
+  /** Forgets when a repository was last fetched, so the next read fetches (after a push webhook, say). */
+  invalidate(repoURL: string): void {
+    this.fetchedAt.delete(repoURL);
+  }
+
   async listTree(repoURL: string, commit: string): Promise<GitTreeEntry[]> {
     await this.ensureMirror(repoURL);
     return this.local.listTree(repoURL, commit);

@@ -5,7 +5,10 @@ import { z } from 'zod';
  */
 const hubConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   /** The first admin token; created (hashed) at boot when no admin token exists yet. */
   FLOTILLA_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -35,13 +38,17 @@ const hubConfigSchema = z.object({
   FLOTILLA_CACHE_DIR: z.string().default('/tmp/flotilla-cache'),
 });
 
-export type HubConfig = z.infer<typeof hubConfigSchema>;
+export type HubConfig = z.infer<typeof hubConfigSchema> & {
+  /** HELM_BIN, KUSTOMIZE_BIN, KUBECTL_BIN and PATH, for the source renderers to find their tools. */
+  toolEnvironment: Readonly<Record<string, string | undefined>>;
+};
 
 export class ConfigError extends Error {}
 
 export function loadHubConfig(env: Readonly<Record<string, string | undefined>>): HubConfig {
   const result = hubConfigSchema.safeParse(env);
-  if (result.success) return result.data;
+  const { HELM_BIN, KUSTOMIZE_BIN, KUBECTL_BIN, PATH } = env;
+  if (result.success) return { ...result.data, toolEnvironment: { HELM_BIN, KUSTOMIZE_BIN, KUBECTL_BIN, PATH } };
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }

@@ -1,0 +1,96 @@
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { Heartbeat, PlanRevisionResponse, RegisterResponse, StatusReport } from '#contracts';
+import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import type { PrismaService } from '../database/prisma.service.js';
+import type { EventsService } from '../events/events.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { PlanNotifier } from '../pipeline/plan-notifier.service.js';
+import type { TriggersService } from '../pipeline/triggers.service.js';
+
+/** What agents may do: register once, fetch their own cluster's plans, report, beat. */
+@Injectable()
+export class AgentGatewayService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly notifier: PlanNotifier,
+    private readonly triggers: TriggersService,
+    private readonly events: EventsService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  /** Exchanges a one-time bootstrap token for the cluster's credential (replacing any previous one). */
+  async register(bootstrapToken: string): Promise<RegisterResponse> {
+    const credential = newToken(TOKEN_PREFIX.agent);
+    const cluster = await this.prisma.$transaction(async (tx) => {
+      const now = new Date();
+      const claimed = await tx.bootstrapToken.updateMany({
+        where: { tokenHash: hashToken(bootstrapToken), usedAt: null, expiresAt: { gt: now } },
+        data: { usedAt: now },
+      });
+      if (claimed.count !== 1) return undefined;
+      const token = await tx.bootstrapToken.findUniqueOrThrow({ where: { tokenHash: hashToken(bootstrapToken) }, include: { cluster: true } });
+      await tx.cluster.update({ where: { id: token.clusterId }, data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: now } });
+      return token.cluster;
+    });
+    if (!cluster) throw new UnauthorizedException('bootstrap token is invalid, used or expired');
+    await this.events.record({ actor: `agent:${cluster.name}`, type: 'AgentRegistered', subject: `cluster/${cluster.name}`, message: 'agent registered' });
+    return { cluster: cluster.name, credential };
+  }
+
+  async rotateCredential(clusterId: string): Promise<{ credential: string }> {
+    const credential = newToken(TOKEN_PREFIX.agent);
+    await this.prisma.cluster.update({ where: { id: clusterId }, data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: new Date() } });
+    return { credential };
+  }
+
+  /**
+   * The newest revision after `after`, waiting up to `waitSeconds` for one to appear.
+   * Resolves undefined when nothing newer came (the agent simply asks again).
+   */
+  async nextPlan(clusterId: string, after: number, waitSeconds: number, signal: AbortSignal): Promise<PlanRevisionResponse | undefined> {
+    const deadline = Date.now() + Math.min(waitSeconds, this.config.FLOTILLA_LONG_POLL_SECONDS) * 1000;
+    for (;;) {
+      // Start waiting before reading, so a revision stored in between still wakes us.
+      const stopWaiting = new AbortController();
+      const woken = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()), AbortSignal.any([signal, stopWaiting.signal]));
+      const row = await this.prisma.planRevision.findFirst({ where: { clusterId, revision: { gt: after } }, orderBy: { revision: 'desc' } });
+      if (row || Date.now() >= deadline || signal.aborted) {
+        stopWaiting.abort();
+        return row ? { revision: row.revision, hash: row.hash, plan: row.plan } : undefined;
+      }
+      await woken;
+    }
+  }
+
+  async report(clusterId: string, report: StatusReport): Promise<void> {
+    await this.prisma.$transaction([
+      ...report.applications.map((app) =>
+        this.prisma.applicationStatus.upsert({
+          where: { clusterId_application: { clusterId, application: app.name } },
+          create: { clusterId, application: app.name, appliedRevision: report.revision, sync: app.sync, health: app.health, message: app.message, objects: app.objects as Prisma.InputJsonValue },
+          update: { appliedRevision: report.revision, sync: app.sync, health: app.health, message: app.message, objects: app.objects as Prisma.InputJsonValue },
+        }),
+      ),
+      this.prisma.applicationStatus.deleteMany({ where: { clusterId, application: { notIn: report.applications.map((a) => a.name) } } }),
+      this.prisma.cluster.update({ where: { id: clusterId }, data: { lastHeartbeatAt: new Date(), state: 'connected' } }),
+    ]);
+  }
+
+  async heartbeat(clusterId: string, beat: Heartbeat): Promise<void> {
+    const before = await this.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { kubeVersion: true, apiVersions: true } });
+    await this.prisma.cluster.update({
+      where: { id: clusterId },
+      data: {
+        lastHeartbeatAt: new Date(),
+        state: 'connected',
+        ...(beat.kubeVersion ? { kubeVersion: beat.kubeVersion } : {}),
+        ...(beat.apiVersions ? { apiVersions: beat.apiVersions } : {}),
+      },
+    });
+    // Helm renders for the cluster's version and APIs: when they change, so may the plan.
+    const versionChanged = beat.kubeVersion !== undefined && beat.kubeVersion !== before.kubeVersion;
+    const apisChanged = beat.apiVersions !== undefined && JSON.stringify(beat.apiVersions) !== JSON.stringify(before.apiVersions);
+    if (versionChanged || apisChanged) await this.triggers.planClusters([clusterId]);
+  }
+}

@@ -1,0 +1,17 @@
+import type { Cluster } from '../generated/prisma/client.js';
+
+/** What the API shows of a cluster: never credential hashes. */
+export function clusterView(cluster: Cluster): Record<string, unknown> {
+  return {
+    name: cluster.name,
+    server: cluster.server,
+    project: cluster.project,
+    labels: cluster.labels,
+    annotations: cluster.annotations,
+    state: cluster.state,
+    agentRegistered: cluster.agentCredentialHash !== null,
+    kubeVersion: cluster.kubeVersion,
+    lastHeartbeatAt: cluster.lastHeartbeatAt,
+    createdAt: cluster.createdAt,
+  };
+}

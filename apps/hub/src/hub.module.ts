@@ -1,0 +1,67 @@
+import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AgentGatewayController } from './agent-gateway/agent-gateway.controller.js';
+import { AgentGatewayService } from './agent-gateway/agent-gateway.service.js';
+import { AppSetsController } from './appsets/appsets.controller.js';
+import { AppSetsService } from './appsets/appsets.service.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { TokenService } from './auth/token.service.js';
+import { TokensController } from './auth/tokens.controller.js';
+import { ClustersController } from './clusters/clusters.controller.js';
+import { ClustersService } from './clusters/clusters.service.js';
+import { ErrorFilter } from './common/error.filter.js';
+import { HUB_CONFIG, type HubConfig } from './config/hub-config.js';
+import { PrismaService } from './database/prisma.service.js';
+import { EventsService } from './events/events.service.js';
+import { FleetController } from './fleet/fleet.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { gitProvider, plannerProvider } from './pipeline/fleet.providers.js';
+import { PlanService } from './pipeline/plan.service.js';
+import { PlanNotifier } from './pipeline/plan-notifier.service.js';
+import { QueuesService } from './pipeline/queues.service.js';
+import { ReconcilerService } from './pipeline/reconciler.service.js';
+import { RenderService } from './pipeline/render.service.js';
+import { TriggersService } from './pipeline/triggers.service.js';
+import { WorkersService } from './pipeline/workers.service.js';
+import { RedisService } from './redis/redis.service.js';
+import { GitWebhookController } from './webhooks/git-webhook.controller.js';
+
+/**
+ * The hub. One image, roles by configuration: `api` serves the admin API, the agent
+ * gateway and webhooks; `worker` runs render and plan jobs and the reconciler.
+ * Both roles share the same providers for Postgres, Redis, queues and the event log.
+ */
+@Module({})
+export class HubModule {
+  static forRoot(config: HubConfig): DynamicModule {
+    const shared: Provider[] = [
+      { provide: HUB_CONFIG, useValue: config },
+      PrismaService,
+      RedisService,
+      EventsService,
+      TokenService,
+      QueuesService,
+      TriggersService,
+      PlanNotifier,
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_FILTER, useClass: ErrorFilter },
+    ];
+    const api = config.FLOTILLA_ROLES.includes('api');
+    const worker = config.FLOTILLA_ROLES.includes('worker');
+    const controllers: Type[] = [HealthController];
+    const providers: Provider[] = [...shared];
+    if (api) {
+      controllers.push(
+        TokensController,
+        ClustersController,
+        AppSetsController,
+        FleetController,
+        AgentGatewayController,
+        GitWebhookController,
+      );
+      providers.push(ClustersService, AppSetsService, AgentGatewayService);
+    }
+    if (worker) providers.push(gitProvider, plannerProvider, RenderService, PlanService, ReconcilerService, WorkersService);
+    return { module: HubModule, controllers, providers };
+  }
+}

@@ -1,0 +1,36 @@
+/** Facts about a stored ApplicationSet document the pipeline uses to decide what a change touches. */
+
+function generatorsOf(document: unknown): unknown[] {
+  const spec = (document as { spec?: { generators?: unknown[] } } | null)?.spec;
+  return Array.isArray(spec?.generators) ? spec.generators : [];
+}
+
+function walkGenerators(entries: unknown[], visit: (key: string, block: Record<string, unknown>) => void): void {
+  for (const entry of entries) {
+    if (entry === null || typeof entry !== 'object') continue;
+    for (const [key, block] of Object.entries(entry)) {
+      if (block === null || typeof block !== 'object' || key === 'selector') continue;
+      visit(key, block as Record<string, unknown>);
+      const nested = (block as { generators?: unknown[] }).generators;
+      if ((key === 'matrix' || key === 'merge') && Array.isArray(nested)) walkGenerators(nested, visit);
+    }
+  }
+}
+
+/** True when some generator, at any nesting level, reads the cluster list. */
+export function usesClusterGenerator(document: unknown): boolean {
+  let found = false;
+  walkGenerators(generatorsOf(document), (key) => {
+    if (key === 'clusters') found = true;
+  });
+  return found;
+}
+
+/** Repository URLs named literally by git generators (templated ones are learnt at render time). */
+export function referencedRepositories(document: unknown): string[] {
+  const urls: string[] = [];
+  walkGenerators(generatorsOf(document), (key, block) => {
+    if (key === 'git' && typeof block.repoURL === 'string' && !block.repoURL.includes('{{')) urls.push(block.repoURL);
+  });
+  return urls;
+}

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { Provider } from '@nestjs/common';
+import { Planner } from '#plans';
+import {
+  createSourceRenderService,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  RemoteGitRepositories,
+  toolPathsFromEnv,
+} from '#sources';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+
+/** Injection tokens of the render and plan libraries wired with real I/O. */
+export const GIT = Symbol('GIT');
+export const PLANNER = Symbol('PLANNER');
+
+/** Git over remote repositories, cached on disk; one per process. */
+export const gitProvider: Provider = {
+  provide: GIT,
+  inject: [HUB_CONFIG],
+  useFactory: (config: HubConfig): RemoteGitRepositories =>
+    new RemoteGitRepositories({ cacheDir: join(config.FLOTILLA_CACHE_DIR, 'git'), minFetchIntervalMs: 10_000 }),
+};
+
+/** The planner, with its content-addressed render cache, shared by every plan job of the process. */
+export const plannerProvider: Provider = {
+  provide: PLANNER,
+  inject: [HUB_CONFIG, GIT],
+  useFactory: (config: HubConfig, git: RemoteGitRepositories): Planner => {
+    const tools = toolPathsFromEnv(config.toolEnvironment);
+    const renderer = createSourceRenderService({
+      helm: tools.helm,
+      kustomize: tools.kustomize,
+      kubectl: tools.kubectl,
+      searchPath: tools.searchPath,
+      timeoutMs: DEFAULT_TOOL_TIMEOUT_MS,
+      maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
+      cacheDir: join(config.FLOTILLA_CACHE_DIR, 'render'),
+    });
+    return new Planner({ git, checkouts: git, renderer });
+  },
+};

@@ -1,0 +1,68 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { RedisService } from '../redis/redis.service.js';
+
+type Waiter = () => void;
+
+/**
+ * Wakes agents' long-polls when their cluster gets a new plan revision, across hub
+ * replicas: the worker that stores a revision publishes on Redis, every API replica
+ * subscribes and wakes its own waiters. A lost message only delays an agent until its
+ * poll times out and it asks again.
+ */
+@Injectable()
+export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly channel: string;
+
+  constructor(private readonly redis: RedisService) {
+    this.channel = redis.channel('plan-revisions');
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.redis.subscriber.on('message', (channel: string, clusterId: string) => {
+      if (channel === this.channel) this.wake(clusterId);
+    });
+    await this.redis.subscriber.subscribe(this.channel);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+    this.waiters.clear();
+  }
+
+  async publish(clusterId: string): Promise<void> {
+    await this.redis.client.publish(this.channel, clusterId);
+  }
+
+  /** Resolves when the cluster may have a new revision, after `timeoutMs`, or when `signal` aborts. */
+  wait(clusterId: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(clusterId);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(clusterId, set);
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(clusterId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+
+  /** Agents currently holding a long-poll, for metrics. */
+  get waiting(): number {
+    let total = 0;
+    for (const set of this.waiters.values()) total += set.size;
+    return total;
+  }
+
+  private wake(clusterId: string): void {
+    for (const wake of [...(this.waiters.get(clusterId) ?? [])]) wake();
+  }
+}

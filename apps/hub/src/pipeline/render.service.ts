@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type ApplicationSet, parseApplicationSets, renderApplicationSet } from '#appsets';
+import { type Application, FlotillaError } from '#contracts';
+import { createDefaultRegistry } from '#generators';
+import { resolveDestination } from '#plans';
+import type { RemoteGitRepositories } from '#sources';
+import type { PrismaService } from '../database/prisma.service.js';
+import type { EventsService } from '../events/events.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { type Condition, setCondition } from './conditions.js';
+import { GIT } from './fleet.providers.js';
+import { clusterInfo, hubGeneratorSources } from './hub-sources.js';
+import type { RenderJob } from './jobs.js';
+import type { TriggersService } from './triggers.service.js';
+
+const registry = createDefaultRegistry();
+
+/**
+ * The render job: an ApplicationSet's newest document → its Applications, stored, and the
+ * clusters whose Applications changed queued for planning. A failed render keeps the last
+ * good Applications (deletion guard) and reports the error as a condition.
+ */
+@Injectable()
+export class RenderService {
+  private readonly logger = new Logger('render');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly triggers: TriggersService,
+    private readonly events: EventsService,
+    @Inject(GIT) private readonly git: RemoteGitRepositories,
+  ) {}
+
+  async run(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+    const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
+    if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
+    const generation = appSet.generation;
+    const clusters = await this.prisma.cluster.findMany();
+    const infos = clusters.map(clusterInfo);
+    if (appSet.planAllClusters) for (const url of appSet.repositories as string[]) this.git.invalidate(url);
+
+    let applications: Application[];
+    let warnings: string[];
+    try {
+      const [document] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
+      const result = await renderApplicationSet(document as ApplicationSet, { registry, sources: hubGeneratorSources(infos, this.git) });
+      applications = result.applications;
+      warnings = result.warnings;
+    } catch (error) {
+      if (!(error instanceof FlotillaError)) throw error;
+      await this.recordFailure(appSet.id, generation, appSet.conditions as unknown as Condition[], error.message);
+      return 'failed';
+    }
+
+    const byServerOrName = (app: Application): string | null => {
+      const match = resolveDestination(app.spec.destination as never, infos);
+      if ('error' in match) return null;
+      return clusters.find((c) => c.name === match.cluster.name)?.id ?? null;
+    };
+    const rows = applications.map((application) => ({ name: application.metadata.name, clusterId: byServerOrName(application), application }));
+    const unplaced = rows.filter((r) => r.clusterId === null).map((r) => r.name);
+    const affected = await this.store(appSet.id, generation, appSet.planAllClusters, rows, warnings, unplaced, appSet.conditions as unknown as Condition[]);
+    if (affected === undefined) return 'stale';
+    await this.triggers.planClusters(affected);
+    this.logger.log(`${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.length} clusters to plan`);
+    return 'rendered';
+  }
+
+  /** Replaces the stored Applications unless a newer render already did; returns the clusters to re-plan. */
+  private async store(
+    appSetId: string,
+    generation: number,
+    planAll: boolean,
+    rows: Array<{ name: string; clusterId: string | null; application: Application }>,
+    warnings: string[],
+    unplaced: string[],
+    conditions: Condition[],
+  ): Promise<string[] | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
+        SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
+      if (!locked[0] || locked[0].renderedGeneration >= generation) return undefined;
+      const previous = await tx.generatedApplication.findMany({ where: { appSetId } });
+      await tx.generatedApplication.deleteMany({ where: { appSetId } });
+      await tx.generatedApplication.createMany({
+        data: rows.map((r) => ({ appSetId, name: r.name, clusterId: r.clusterId, application: r.application as unknown as Prisma.InputJsonValue })),
+      });
+      const now = new Date();
+      let next = setCondition(conditions, { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${rows.length} applications` }, now);
+      const problems = [...warnings, ...unplaced.map((name) => `Application "${name}": destination is not a registered cluster`)];
+      next = setCondition(
+        next,
+        problems.length
+          ? { type: 'Warnings', status: 'True', reason: 'RenderWarnings', message: problems.slice(0, 20).join('\n') }
+          : { type: 'Warnings', status: 'False', reason: 'None', message: '' },
+        now,
+      );
+      await tx.applicationSet.update({
+        where: { id: appSetId },
+        data: {
+          renderedGeneration: generation,
+          renderedAt: now,
+          planAllClusters: false,
+          conditions: next as unknown as Prisma.InputJsonValue,
+          repositories: repositoriesOf(rows.map((r) => r.application)) as Prisma.InputJsonValue,
+        },
+      });
+      return affectedClusters(previous, rows, planAll);
+    });
+  }
+
+  private async recordFailure(appSetId: string, generation: number, conditions: Condition[], message: string): Promise<void> {
+    const now = new Date();
+    const next = setCondition(conditions, { type: 'Rendered', status: 'False', reason: 'RenderFailed', message }, now);
+    // The generation counts as handled so a broken spec does not loop; the next change or git poll retries.
+    await this.prisma.applicationSet.updateMany({
+      where: { id: appSetId, renderedGeneration: { lt: generation } },
+      data: { renderedGeneration: generation, conditions: next as unknown as Prisma.InputJsonValue },
+    });
+    await this.events.record({ actor: 'pipeline', type: 'RenderFailed', subject: `applicationset/${appSetId}`, message });
+  }
+}
+
+function repositoriesOf(applications: Application[]): string[] {
+  const urls = new Set<string>();
+  for (const app of applications) {
+    const spec = app.spec as { source?: { repoURL?: string }; sources?: Array<{ repoURL?: string }> };
+    for (const source of spec.sources ?? (spec.source ? [spec.source] : [])) if (source.repoURL) urls.add(source.repoURL);
+  }
+  return [...urls].sort();
+}
+
+/** Clusters whose set of Applications from this ApplicationSet changed (all of them after a git change). */
+function affectedClusters(
+  previous: Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>,
+  next: Array<{ name: string; clusterId: string | null; application: Application }>,
+  planAll: boolean,
+): string[] {
+  const fingerprint = (list: Array<{ name: string; clusterId: string | null; application: unknown }>): Map<string, string> => {
+    const out = new Map<string, string[]>();
+    for (const row of list) {
+      if (!row.clusterId) continue;
+      const entries = out.get(row.clusterId) ?? [];
+      entries.push(JSON.stringify(row.application));
+      out.set(row.clusterId, entries);
+    }
+    return new Map([...out].map(([id, entries]) => [id, entries.sort().join('\n')]));
+  };
+  const before = fingerprint(previous);
+  const after = fingerprint(next);
+  const clusters = new Set([...before.keys(), ...after.keys()]);
+  return [...clusters].filter((id) => planAll || before.get(id) !== after.get(id));
+}

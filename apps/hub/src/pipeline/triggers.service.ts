@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import type { PrismaService } from '../database/prisma.service.js';
+import { referencedRepositories, usesClusterGenerator } from './appset-facts.js';
+import { JOB_OPTIONS, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
+import type { QueuesService } from './queues.service.js';
+
+/**
+ * Turns changes into work: bumps the generation of what must be redone in Postgres (the
+ * source of truth), then enqueues a job for it. A lost job is harmless: the reconciler
+ * finds generations not caught up and enqueues them again.
+ */
+@Injectable()
+export class TriggersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly queues: QueuesService,
+  ) {}
+
+  async renderAppSets(appSetIds: readonly string[], options: { planAllClusters?: boolean } = {}): Promise<void> {
+    if (appSetIds.length === 0) return;
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; generation: number }>>`
+      UPDATE "ApplicationSet"
+         SET generation = generation + 1,
+             "planAllClusters" = "planAllClusters" OR ${options.planAllClusters ?? false}
+       WHERE id = ANY(${[...appSetIds]}::uuid[])
+   RETURNING id, generation`;
+    await this.enqueueRenders(rows.map((r) => ({ appSetId: r.id, generation: r.generation })));
+  }
+
+  async planClusters(clusterIds: readonly string[]): Promise<void> {
+    if (clusterIds.length === 0) return;
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; generation: number }>>`
+      UPDATE "Cluster" SET "desiredPlanGeneration" = "desiredPlanGeneration" + 1
+       WHERE id = ANY(${[...new Set(clusterIds)]}::uuid[])
+   RETURNING id, "desiredPlanGeneration" AS generation`;
+    await this.enqueuePlans(rows.map((r) => ({ clusterId: r.id, generation: r.generation })));
+  }
+
+  /** A cluster was registered, relabelled or removed: re-render only the sets that select clusters. */
+  async clustersChanged(): Promise<void> {
+    const appSets = await this.prisma.applicationSet.findMany({ select: { id: true, document: true } });
+    await this.renderAppSets(appSets.filter((a) => usesClusterGenerator(a.document)).map((a) => a.id));
+  }
+
+  /** New commits in these repositories: re-render the sets that read them and re-plan all their clusters. */
+  async repositoriesChanged(urls: readonly string[]): Promise<string[]> {
+    const wanted = new Set(urls.map(normaliseRepoURL));
+    const appSets = await this.prisma.applicationSet.findMany({ select: { id: true, document: true, repositories: true } });
+    const affected = appSets
+      .filter((a) =>
+        [...(a.repositories as string[]), ...referencedRepositories(a.document)].some((url) => wanted.has(normaliseRepoURL(url))),
+      )
+      .map((a) => a.id);
+    await this.renderAppSets(affected, { planAllClusters: true });
+    return affected;
+  }
+
+  async enqueueRenders(jobs: readonly RenderJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queues.render.addBulk(jobs.map((data) => ({ name: 'render', data, opts: { ...JOB_OPTIONS, jobId: renderJobId(data) } })));
+  }
+
+  async enqueuePlans(jobs: readonly PlanJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queues.plan.addBulk(jobs.map((data) => ({ name: 'plan', data, opts: { ...JOB_OPTIONS, jobId: planJobId(data) } })));
+  }
+}
+
+/** `https://host/org/repo.git`, `https://host/org/repo` and `…/repo/` are the same repository. */
+export function normaliseRepoURL(url: string): string {
+  return url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
+}

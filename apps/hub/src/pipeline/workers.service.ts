@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { type PlanJob, QUEUE, type RenderJob } from './jobs.js';
+import type { PlanService } from './plan.service.js';
+import type { ReconcilerService } from './reconciler.service.js';
+import type { RenderService } from './render.service.js';
+
+/** The worker role: BullMQ workers for render and plan jobs, and the reconcile loop. */
+@Injectable()
+export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('workers');
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly renderService: RenderService,
+    private readonly planService: PlanService,
+    private readonly reconciler: ReconcilerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.workers.push(
+      this.worker<RenderJob>(QUEUE.render, (job) => this.renderService.run(job.data), 2),
+      this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), 4),
+    );
+    await this.reconciler.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.reconciler.stop();
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled(this.connections.map((c) => c.quit()));
+  }
+
+  private worker<T>(queue: string, handle: (job: Job<T>) => Promise<unknown>, concurrency: number): Worker {
+    const connection = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    this.connections.push(connection);
+    const worker = new Worker<T>(
+      queue,
+      async (job) => {
+        if (!job.data || typeof job.data !== 'object') throw new UnrecoverableError('malformed job');
+        return handle(job);
+      },
+      { connection, prefix: `${this.config.FLOTILLA_REDIS_PREFIX}:bull`, concurrency },
+    );
+    worker.on('failed', (job, error) => this.logger.warn(`${queue} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+    worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
+    return worker;
+  }
+}
