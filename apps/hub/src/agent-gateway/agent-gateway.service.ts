@@ -29,18 +29,32 @@ export class AgentGatewayService {
         data: { usedAt: now },
       });
       if (claimed.count !== 1) return undefined;
-      const token = await tx.bootstrapToken.findUniqueOrThrow({ where: { tokenHash: hashToken(bootstrapToken) }, include: { cluster: true } });
-      await tx.cluster.update({ where: { id: token.clusterId }, data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: now } });
+      const token = await tx.bootstrapToken.findUniqueOrThrow({
+        where: { tokenHash: hashToken(bootstrapToken) },
+        include: { cluster: true },
+      });
+      await tx.cluster.update({
+        where: { id: token.clusterId },
+        data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: now },
+      });
       return token.cluster;
     });
     if (!cluster) throw new UnauthorizedException('bootstrap token is invalid, used or expired');
-    await this.events.record({ actor: `agent:${cluster.name}`, type: 'AgentRegistered', subject: `cluster/${cluster.name}`, message: 'agent registered' });
+    await this.events.record({
+      actor: `agent:${cluster.name}`,
+      type: 'AgentRegistered',
+      subject: `cluster/${cluster.name}`,
+      message: 'agent registered',
+    });
     return { cluster: cluster.name, credential };
   }
 
   async rotateCredential(clusterId: string): Promise<{ credential: string }> {
     const credential = newToken(TOKEN_PREFIX.agent);
-    await this.prisma.cluster.update({ where: { id: clusterId }, data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: new Date() } });
+    await this.prisma.cluster.update({
+      where: { id: clusterId },
+      data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: new Date() },
+    });
     return { credential };
   }
 
@@ -54,7 +68,10 @@ export class AgentGatewayService {
       // Start waiting before reading, so a revision stored in between still wakes us.
       const stopWaiting = new AbortController();
       const woken = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()), AbortSignal.any([signal, stopWaiting.signal]));
-      const row = await this.prisma.planRevision.findFirst({ where: { clusterId, revision: { gt: after } }, orderBy: { revision: 'desc' } });
+      const row = await this.prisma.planRevision.findFirst({
+        where: { clusterId, revision: { gt: after } },
+        orderBy: { revision: 'desc' },
+      });
       if (row || Date.now() >= deadline || signal.aborted) {
         stopWaiting.abort();
         return row ? { revision: row.revision, hash: row.hash, plan: row.plan } : undefined;
@@ -68,8 +85,22 @@ export class AgentGatewayService {
       ...report.applications.map((app) =>
         this.prisma.applicationStatus.upsert({
           where: { clusterId_application: { clusterId, application: app.name } },
-          create: { clusterId, application: app.name, appliedRevision: report.revision, sync: app.sync, health: app.health, message: app.message, objects: app.objects as Prisma.InputJsonValue },
-          update: { appliedRevision: report.revision, sync: app.sync, health: app.health, message: app.message, objects: app.objects as Prisma.InputJsonValue },
+          create: {
+            clusterId,
+            application: app.name,
+            appliedRevision: report.revision,
+            sync: app.sync,
+            health: app.health,
+            message: app.message,
+            objects: app.objects as Prisma.InputJsonValue,
+          },
+          update: {
+            appliedRevision: report.revision,
+            sync: app.sync,
+            health: app.health,
+            message: app.message,
+            objects: app.objects as Prisma.InputJsonValue,
+          },
         }),
       ),
       this.prisma.applicationStatus.deleteMany({ where: { clusterId, application: { notIn: report.applications.map((a) => a.name) } } }),
@@ -78,7 +109,10 @@ export class AgentGatewayService {
   }
 
   async heartbeat(clusterId: string, beat: Heartbeat): Promise<void> {
-    const before = await this.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { kubeVersion: true, apiVersions: true } });
+    const before = await this.prisma.cluster.findUniqueOrThrow({
+      where: { id: clusterId },
+      select: { kubeVersion: true, apiVersions: true },
+    });
     await this.prisma.cluster.update({
       where: { id: clusterId },
       data: {

@@ -53,7 +53,11 @@ export class AppSetsController {
   @Delete(':namespace/:name')
   @Allow('editor')
   @HttpCode(204)
-  async remove(@Param('namespace') namespace: string, @Param('name') name: string, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<void> {
+  async remove(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal,
+  ): Promise<void> {
     await this.appSets.remove(namespace, name, actorOf(principal));
   }
 }

@@ -39,7 +39,10 @@ export class TokenService {
   }
 
   async verifyAgentCredential(credential: string): Promise<AgentPrincipal | undefined> {
-    const cluster = await this.prisma.cluster.findUnique({ where: { agentCredentialHash: hashToken(credential) }, select: { id: true, name: true } });
+    const cluster = await this.prisma.cluster.findUnique({
+      where: { agentCredentialHash: hashToken(credential) },
+      select: { id: true, name: true },
+    });
     return cluster ? { kind: 'agent', clusterId: cluster.id, clusterName: cluster.name } : undefined;
   }
 }

@@ -32,8 +32,17 @@ export class TokensController {
   @ApiBody({ schema: z.toJSONSchema(createSchema) as object })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<Record<string, unknown>> {
     const input = parseBody(createSchema, body);
-    const created = await this.tokens.create(input.name, input.role, input.expiresInDays ? addDays(new Date(), input.expiresInDays) : undefined);
-    await this.events.record({ actor: actorOf(principal), type: 'TokenCreated', subject: `token/${created.id}`, message: `${input.name} (${input.role})` });
+    const created = await this.tokens.create(
+      input.name,
+      input.role,
+      input.expiresInDays ? addDays(new Date(), input.expiresInDays) : undefined,
+    );
+    await this.events.record({
+      actor: actorOf(principal),
+      type: 'TokenCreated',
+      subject: `token/${created.id}`,
+      message: `${input.name} (${input.role})`,
+    });
     return { id: created.id, name: input.name, role: input.role, token: created.token, expiresAt: created.expiresAt };
   }
 
@@ -51,7 +60,10 @@ export class TokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a token' })
   async revoke(@Param('id') id: string, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<void> {
-    const { count } = await this.prisma.apiToken.updateMany({ where: { id: z.uuid().safeParse(id).success ? id : undefined, revokedAt: null }, data: { revokedAt: new Date() } });
+    const { count } = await this.prisma.apiToken.updateMany({
+      where: { id: z.uuid().safeParse(id).success ? id : undefined, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     if (count === 0) throw new NotFoundException(`token ${id} not found or already revoked`);
     await this.events.record({ actor: actorOf(principal), type: 'TokenRevoked', subject: `token/${id}`, message: 'revoked' });
   }

@@ -10,7 +10,10 @@ import { clusterView } from './cluster.view.js';
 import type { ClustersService } from './clusters.service.js';
 
 const registerSchema = clusterInfoSchema.omit({ kubeVersion: true, apiVersions: true }).extend({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS name: lower case letters, digits, "-" and "."').max(253),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS name: lower case letters, digits, "-" and "."')
+    .max(253),
 });
 const patchSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
@@ -50,7 +53,11 @@ export class ClustersController {
   @Allow('editor')
   @ApiOperation({ summary: 'Replace labels, annotations or project' })
   @ApiBody({ schema: z.toJSONSchema(patchSchema) as object })
-  async update(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<Record<string, unknown>> {
+  async update(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal,
+  ): Promise<Record<string, unknown>> {
     return clusterView(await this.clusters.update(name, parseBody(patchSchema, body), actorOf(principal)));
   }
 
@@ -65,7 +72,11 @@ export class ClustersController {
   @Allow('admin')
   @ApiOperation({ summary: 'Issue a one-time agent bootstrap token (shown once)' })
   @ApiBody({ schema: z.toJSONSchema(bootstrapSchema, { io: 'input' }) as object, required: false })
-  async bootstrap(@Param('name') name: string, @Body() body: unknown, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<{ token: string; expiresAt: Date }> {
+  async bootstrap(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const { ttlHours } = parseBody(bootstrapSchema, body);
     return this.clusters.issueBootstrapToken(name, ttlHours, actorOf(principal));
   }

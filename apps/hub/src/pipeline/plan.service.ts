@@ -31,21 +31,34 @@ export class PlanService {
       where: { clusterId: cluster.id },
       include: { appSet: { select: { name: true } } },
     });
-    const inputs: PlanInput[] = rows.map((row) => ({ application: row.application as unknown as Application, applicationSet: row.appSet.name }));
+    const inputs: PlanInput[] = rows.map((row) => ({
+      application: row.application as unknown as Application,
+      applicationSet: row.appSet.name,
+    }));
     const info = clusterInfo(cluster);
     const [computed] = await this.planner.plan(inputs, [info]);
     const planCluster = { name: cluster.name, server: cluster.server };
-    const plan: Plan = computed ?? { cluster: planCluster, hash: contentHash({ cluster: planCluster, applications: [] }), applications: [] };
+    const plan: Plan = computed ?? {
+      cluster: planCluster,
+      hash: contentHash({ cluster: planCluster, applications: [] }),
+      applications: [],
+    };
 
     const revision = await this.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ plannedGeneration: number }>>`
         SELECT "plannedGeneration" FROM "Cluster" WHERE id = ${cluster.id}::uuid FOR UPDATE`;
       if (!locked[0] || locked[0].plannedGeneration >= generation) return undefined;
-      const latest = await tx.planRevision.findFirst({ where: { clusterId: cluster.id }, orderBy: { revision: 'desc' }, select: { revision: true, hash: true } });
+      const latest = await tx.planRevision.findFirst({
+        where: { clusterId: cluster.id },
+        orderBy: { revision: 'desc' },
+        select: { revision: true, hash: true },
+      });
       let created: number | null = null;
       if (latest?.hash !== plan.hash) {
         created = (latest?.revision ?? 0) + 1;
-        await tx.planRevision.create({ data: { clusterId: cluster.id, revision: created, hash: plan.hash, plan: plan as unknown as Prisma.InputJsonValue } });
+        await tx.planRevision.create({
+          data: { clusterId: cluster.id, revision: created, hash: plan.hash, plan: plan as unknown as Prisma.InputJsonValue },
+        });
       }
       await tx.cluster.update({ where: { id: cluster.id }, data: { plannedGeneration: generation } });
       return created;

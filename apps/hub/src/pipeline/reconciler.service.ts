@@ -52,11 +52,22 @@ export class ReconcilerService {
 
   private async markSilentClusters(): Promise<void> {
     const cutoff = new Date(Date.now() - this.config.FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS * 1000);
-    const silent = await this.prisma.cluster.findMany({ where: { state: 'connected', lastHeartbeatAt: { lt: cutoff } }, select: { id: true, name: true } });
+    const silent = await this.prisma.cluster.findMany({
+      where: { state: 'connected', lastHeartbeatAt: { lt: cutoff } },
+      select: { id: true, name: true },
+    });
     for (const cluster of silent) {
-      const { count } = await this.prisma.cluster.updateMany({ where: { id: cluster.id, state: 'connected', lastHeartbeatAt: { lt: cutoff } }, data: { state: 'unreachable' } });
+      const { count } = await this.prisma.cluster.updateMany({
+        where: { id: cluster.id, state: 'connected', lastHeartbeatAt: { lt: cutoff } },
+        data: { state: 'unreachable' },
+      });
       if (count > 0) {
-        await this.events.record({ actor: 'hub', type: 'ClusterUnreachable', subject: `cluster/${cluster.name}`, message: 'agent heartbeats stopped' });
+        await this.events.record({
+          actor: 'hub',
+          type: 'ClusterUnreachable',
+          subject: `cluster/${cluster.name}`,
+          message: 'agent heartbeats stopped',
+        });
       }
     }
   }

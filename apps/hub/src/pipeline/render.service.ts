@@ -57,12 +57,26 @@ export class RenderService {
       if ('error' in match) return null;
       return clusters.find((c) => c.name === match.cluster.name)?.id ?? null;
     };
-    const rows = applications.map((application) => ({ name: application.metadata.name, clusterId: byServerOrName(application), application }));
+    const rows = applications.map((application) => ({
+      name: application.metadata.name,
+      clusterId: byServerOrName(application),
+      application,
+    }));
     const unplaced = rows.filter((r) => r.clusterId === null).map((r) => r.name);
-    const affected = await this.store(appSet.id, generation, appSet.planAllClusters, rows, warnings, unplaced, appSet.conditions as unknown as Condition[]);
+    const affected = await this.store(
+      appSet.id,
+      generation,
+      appSet.planAllClusters,
+      rows,
+      warnings,
+      unplaced,
+      appSet.conditions as unknown as Condition[],
+    );
     if (affected === undefined) return 'stale';
     await this.triggers.planClusters(affected);
-    this.logger.log(`${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.length} clusters to plan`);
+    this.logger.log(
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.length} clusters to plan`,
+    );
     return 'rendered';
   }
 
@@ -83,10 +97,19 @@ export class RenderService {
       const previous = await tx.generatedApplication.findMany({ where: { appSetId } });
       await tx.generatedApplication.deleteMany({ where: { appSetId } });
       await tx.generatedApplication.createMany({
-        data: rows.map((r) => ({ appSetId, name: r.name, clusterId: r.clusterId, application: r.application as unknown as Prisma.InputJsonValue })),
+        data: rows.map((r) => ({
+          appSetId,
+          name: r.name,
+          clusterId: r.clusterId,
+          application: r.application as unknown as Prisma.InputJsonValue,
+        })),
       });
       const now = new Date();
-      let next = setCondition(conditions, { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${rows.length} applications` }, now);
+      let next = setCondition(
+        conditions,
+        { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${rows.length} applications` },
+        now,
+      );
       const problems = [...warnings, ...unplaced.map((name) => `Application "${name}": destination is not a registered cluster`)];
       next = setCondition(
         next,

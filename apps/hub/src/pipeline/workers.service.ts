@@ -46,7 +46,9 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
       },
       { connection, prefix: `${this.config.FLOTILLA_REDIS_PREFIX}:bull`, concurrency },
     );
-    worker.on('failed', (job, error) => this.logger.warn(`${queue} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+    worker.on('failed', (job, error) =>
+      this.logger.warn(`${queue} job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`),
+    );
     worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
     return worker;
   }

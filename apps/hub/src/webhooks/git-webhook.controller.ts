@@ -1,5 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { BadRequestException, Controller, Headers, HttpCode, Inject, NotFoundException, Post, Req, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Post,
+  Req,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Allow } from '../auth/access.decorator.js';
@@ -8,7 +18,15 @@ import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import type { TriggersService } from '../pipeline/triggers.service.js';
 
 interface PushPayload {
-  repository?: { clone_url?: string; html_url?: string; ssh_url?: string; git_url?: string; url?: string; git_http_url?: string; git_ssh_url?: string };
+  repository?: {
+    clone_url?: string;
+    html_url?: string;
+    ssh_url?: string;
+    git_url?: string;
+    url?: string;
+    git_http_url?: string;
+    git_ssh_url?: string;
+  };
   project?: { git_http_url?: string; git_ssh_url?: string; web_url?: string };
 }
 
@@ -47,10 +65,9 @@ export class GitWebhookController {
     } catch {
       throw new BadRequestException('body is not JSON');
     }
-    const urls = [
-      ...Object.values(payload.repository ?? {}),
-      ...Object.values(payload.project ?? {}),
-    ].filter((u): u is string => typeof u === 'string' && u.length > 0);
+    const urls = [...Object.values(payload.repository ?? {}), ...Object.values(payload.project ?? {})].filter(
+      (u): u is string => typeof u === 'string' && u.length > 0,
+    );
     if (urls.length === 0) throw new BadRequestException('payload names no repository');
     const affected = await this.triggers.repositoriesChanged(urls);
     return { applicationSets: affected.length };
