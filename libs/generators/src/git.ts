@@ -139,7 +139,10 @@ async function fileParams(git: GitSource, commit: string, files: string[], spec:
   return out;
 }
 
-/** A file holds one object or a list of objects; an empty file is one empty object. */
+/**
+ * A file holds one object or a list of objects; an empty file is one empty object and an
+ * empty list is none (Argo CD: the empty file decodes into a map, `[]` only into a list).
+ */
 function parseParamFile(file: string, content: string, context: GeneratorContext): Record<string, unknown>[] {
   let parsed: unknown;
   try {
@@ -149,7 +152,6 @@ function parseParamFile(file: string, content: string, context: GeneratorContext
   }
   if (parsed === null || parsed === undefined) return [{}];
   const objects = Array.isArray(parsed) ? parsed : [parsed];
-  if (Array.isArray(parsed) && parsed.length === 0) return [{}];
   for (const object of objects) {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) {
       throw new RenderError(fieldPath(context.path, 'files'), `${file}: must hold a map or a list of maps`);

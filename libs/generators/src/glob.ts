@@ -52,11 +52,11 @@ function parseGoClass(chars: string[], start: number): { regExp: string; end: nu
       const upper = readClassChar(chars, i + 1);
       hi = upper.char;
       i = upper.next;
-      if ((hi.codePointAt(0) as number) < (lo.char.codePointAt(0) as number)) {
-        throw new GlobSyntaxError(`character range "${lo.char}-${hi}" is reversed`);
-      }
     }
-    body += hi === lo.char ? escapeClassChar(lo.char) : `${escapeClassChar(lo.char)}-${escapeClassChar(hi)}`;
+    // Go accepts a reversed range such as `z-a`: it matches nothing (and `[]`/`[^]` are valid here).
+    if ((hi.codePointAt(0) as number) >= (lo.char.codePointAt(0) as number)) {
+      body += hi === lo.char ? escapeClassChar(lo.char) : `${escapeClassChar(lo.char)}-${escapeClassChar(hi)}`;
+    }
     ranges++;
   }
   return { regExp: `[${negated ? '^' : ''}${body}]`, end: i };
@@ -103,12 +103,15 @@ export function compileGitPathspec(pattern: string): (path: string) => boolean {
     const dir = spec.endsWith('/') ? spec : `${spec}/`;
     return (path) => path === spec || path.startsWith(dir);
   }
-  const regExp = new RegExp(`^${gitWildmatchToRegExp(spec)}$`, 'su');
+  const source = gitWildmatchToRegExp(spec);
+  const regExp = source === null ? null : new RegExp(`^${source}$`, 'su');
   const literalPrefix = spec.endsWith('/') ? spec : `${spec}/`;
-  return (path) => regExp.test(path) || path.startsWith(literalPrefix);
+  // git compares the whole pathspec literally first, so `a[b]` also names the file `a[b]`.
+  return (path) => path === spec || (regExp?.test(path) ?? false) || path.startsWith(literalPrefix);
 }
 
-function gitWildmatchToRegExp(spec: string): string {
+/** Returns null when wildmatch would give up on the pattern (WM_ABORT_ALL): then only the literal rules match. */
+function gitWildmatchToRegExp(spec: string): string | null {
   const chars = [...spec];
   let out = '';
   for (let i = 0; i < chars.length; i++) {
@@ -121,17 +124,15 @@ function gitWildmatchToRegExp(spec: string): string {
       out += escapeRegExp(chars[i] as string);
     } else if (c === '[') {
       const parsed = parseGitClass(chars, i + 1);
-      if (parsed === null) out += '\\[';
-      else {
-        out += parsed.regExp;
-        i = parsed.end;
-      }
+      if (parsed === null) return null;
+      out += parsed.regExp;
+      i = parsed.end;
     } else out += escapeRegExp(c);
   }
   return out;
 }
 
-/** Returns null when the class is never closed: git then reads `[` literally. */
+/** Returns null when the class is never closed or names an unknown `[:class:]`: wildmatch then aborts. */
 function parseGitClass(chars: string[], start: number): { regExp: string; end: number } | null {
   let i = start;
   let negated = false;
@@ -146,12 +147,14 @@ function parseGitClass(chars: string[], start: number): { regExp: string; end: n
     if (c === ']' && !first) return { regExp: `[${negated ? '^' : ''}${body}]`, end: i };
     first = false;
     if (c === '[' && chars[i + 1] === ':') {
-      const close = chars.indexOf(':', i + 2);
-      const name = close > 0 && chars[close + 1] === ']' ? chars.slice(i + 2, close).join('') : '';
-      const posix = POSIX_CLASSES[name];
-      if (posix !== undefined) {
+      // As wildmatch: up to the first `]`; a `:` before it makes a `[:name:]` class, otherwise `[` is a plain character.
+      const close = chars.indexOf(']', i + 2);
+      if (close < 0) return null;
+      if (close >= i + 3 && chars[close - 1] === ':') {
+        const posix = POSIX_CLASSES[chars.slice(i + 2, close - 1).join('')];
+        if (posix === undefined) return null;
         body += posix;
-        i = close + 2;
+        i = close + 1;
         continue;
       }
     }

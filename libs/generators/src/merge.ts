@@ -21,7 +21,7 @@ export function createMergeGenerator(children: GeneratorRegistry): Generator<Mer
   return {
     key: 'merge',
     schema: z.strictObject({
-      generators: z.array(children.entrySchema).min(1, 'a merge needs at least one generator'),
+      generators: z.array(children.entrySchema).min(2, 'a merge combines at least two generators'),
       mergeKeys: z.array(z.string()).min(1, 'name at least one merge key'),
       template: z.unknown().optional(),
     }),

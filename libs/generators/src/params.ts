@@ -58,10 +58,11 @@ export function flattenParams(value: Record<string, unknown>): Record<string, st
   return out;
 }
 
-/** Params as label-selector input: flat mode params as they are, nested ones flattened. */
-export function selectorLabels(params: ParamSet, mode: ParamMode): Record<string, string> {
-  if (mode === 'nested') return flattenParams(params);
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) out[key] = goFormat(value);
-  return out;
+/**
+ * Params as label-selector input. Argo CD flattens every parameter set before matching
+ * (`flattenParameters`), whatever the template language: flat params are mostly flat strings
+ * already, but elementsYaml elements keep their maps and lists in fasttemplate mode too.
+ */
+export function selectorLabels(params: ParamSet): Record<string, string> {
+  return flattenParams(params);
 }

@@ -41,7 +41,7 @@ export async function runGeneratorEntry(
   let params = await generator.generate(block, { ...context, path: blockPath });
   const selector = entry.selector;
   if (selector !== undefined && selector !== null && !isEmptySelector(selector)) {
-    params = params.filter((p) => matchesSelector(selector, selectorLabels(p, context.mode)));
+    params = params.filter((p) => matchesSelector(selector, selectorLabels(p)));
   }
   return { params, template: mergeTemplates(block.template, options.baseTemplate ?? {}) };
 }

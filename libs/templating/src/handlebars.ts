@@ -16,7 +16,11 @@ const isEmpty = (value: unknown): boolean =>
   (Array.isArray(value) && value.length === 0) ||
   (typeof value === 'object' && Object.keys(value as object).length === 0);
 
-/** Helpers users expect from Helm/Sprig and Argo CD's Go templates, under the same names. */
+/**
+ * Helpers users expect from Helm/Sprig and Argo CD's Go templates, under the same names.
+ * Without pipelines the value comes first: `{{default name "x"}}`, `{{trunc name 8}}`,
+ * `{{replace name "_" "-"}}`.
+ */
 const HELPERS: Record<string, (...args: HelperArgs) => unknown> = {
   default: (...args) => {
     const [value, fallback] = userArgs(args);

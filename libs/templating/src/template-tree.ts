@@ -65,13 +65,29 @@ function compileObject(object: Record<string, unknown>, engine: TemplateEngine, 
     entries.push({ key, renderKey, renderValue: renderValue ?? constant(deepFreeze(child)), keyPath: childPath });
   }
   if (!dynamic) return null;
+  if (!entries.some((entry) => entry.renderKey !== null)) {
+    // Plain keys are unique already: nothing can collide, so skip the bookkeeping.
+    return (params) => {
+      const out: Record<string, unknown> = {};
+      for (const entry of entries) out[entry.key] = entry.renderValue(params);
+      return out;
+    };
+  }
   return (params) => {
     const out: Record<string, unknown> = {};
+    // Rendered key -> path of the templated key that produced it. Static keys are unique, so
+    // any collision involves a templated key, whichever order the two keys come in.
+    const templatedKeys = new Map<string, string>();
     for (const entry of entries) {
       const key = entry.renderKey === null ? entry.key : entry.renderKey(params);
-      if (entry.renderKey !== null && Object.hasOwn(out, key)) {
-        throw new RenderError(entry.keyPath, `templated key renders to ${JSON.stringify(key)}, which is already set`);
+      if (Object.hasOwn(out, key)) {
+        if (entry.renderKey !== null) {
+          throw new RenderError(entry.keyPath, `templated key renders to ${JSON.stringify(key)}, which is already set`);
+        }
+        const templatedPath = templatedKeys.get(key) ?? entry.keyPath;
+        throw new RenderError(templatedPath, `templated key renders to ${JSON.stringify(key)}, which the map also sets as a plain key`);
       }
+      if (entry.renderKey !== null) templatedKeys.set(key, entry.keyPath);
       out[key] = entry.renderValue(params);
     }
     return out;
