@@ -2,6 +2,8 @@ export { type GitCommandOptions, runGit } from './git-command.js';
 export { compileArgoGlob, GlobError } from './glob.js';
 export { type LocalGitOptions, LocalGitRepositories } from './local-git.js';
 export { parseToolOutput, toKubeObjects } from './manifests.js';
+export { SymlinkGuard } from './paths.js';
+export { type GitCredential, type RemoteGitOptions, RemoteGitRepositories, redact } from './remote-git.js';
 export { DirectoryRenderer, type DirectoryRendererOptions } from './renderers/directory.js';
 export { HelmRenderer, type HelmRendererOptions } from './renderers/helm.js';
 export { ChartCache, type ChartRef, type HelmRunner } from './renderers/helm-charts.js';
@@ -24,4 +26,3 @@ export {
   type ToolPaths,
   toolPathsFromEnv,
 } from './tools.js';
-export { type GitCredential, RemoteGitRepositories, type RemoteGitOptions, redact } from './remote-git.js';

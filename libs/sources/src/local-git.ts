@@ -1,7 +1,9 @@
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { SourceError } from '#contracts';
 import type { GitSource, GitTreeEntry } from '#generators';
+import { extractTree, TreeCache } from './checkout-tree.js';
 import { type GitCommandOptions, runGit } from './git-command.js';
+import type { GitCheckouts } from './renderers/types.js';
 
 const TREE_TYPES: Record<string, GitTreeEntry['type']> = {
   '040000': 'directory',
@@ -10,19 +12,55 @@ const TREE_TYPES: Record<string, GitTreeEntry['type']> = {
 };
 const MAX_SYMLINK_HOPS = 40;
 const COMMIT_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const CHECKOUT_TIMEOUT_MS = 120_000;
+
+export interface LocalGitOptions extends GitCommandOptions {
+  /** Where checkouts are kept, one `<sha>` directory each; default: a new temporary directory. */
+  cacheDir?: string;
+}
 
 /**
  * A GitSource over repositories already on disk, each standing in for a repoURL
  * (`flotilla render --git-repo URL=PATH`). Everything is read from git objects at one
  * commit, never from the work tree, so paths cannot leave the repository.
+ * As GitCheckouts it extracts a commit's tree into `<cacheDir>/<sha>` for the renderers.
  */
-export class LocalGitRepositories implements GitSource {
+export class LocalGitRepositories implements GitSource, GitCheckouts {
   private readonly trees = new Map<string, Promise<Map<string, GitTreeEntry['type']>>>();
+  private readonly checkouts: TreeCache;
 
   constructor(
     private readonly repositories: ReadonlyMap<string, string>,
-    private readonly options: GitCommandOptions = {},
-  ) {}
+    private readonly options: LocalGitOptions = {},
+  ) {
+    this.checkouts = new TreeCache(options.cacheDir);
+  }
+
+  checkout(repoURL: string, commit: string): Promise<string> {
+    if (!COMMIT_SHA.test(commit)) return Promise.reject(new SourceError(`${JSON.stringify(commit)} is not a commit SHA`));
+    let repository: string;
+    try {
+      repository = this.repositoryFor(repoURL);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.checkouts.get(`${repoURL}\0${commit}`, commit, async (dest, scratch) => {
+      try {
+        await this.extractTree(repository, commit, dest, join(scratch, 'index'));
+      } catch (error) {
+        throw new SourceError(`cannot check out ${commit.slice(0, 12)} of ${repoURL}: ${(error as Error).message}`, { cause: error });
+      }
+    });
+  }
+
+  /** Writes the tree of `commit` into `dest`; one call per checkout that had to be extracted. */
+  protected async extractTree(repository: string, commit: string, dest: string, index: string): Promise<void> {
+    const gitDir = (await runGit(repository, ['rev-parse', '--absolute-git-dir'], this.options)).toString().trim();
+    await extractTree(gitDir, commit, dest, index, {
+      timeoutMs: this.options.timeoutMs ?? CHECKOUT_TIMEOUT_MS,
+      maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
+    });
+  }
 
   async resolveRevision(repoURL: string, revision: string): Promise<string> {
     const repository = this.repositoryFor(repoURL);
