@@ -64,3 +64,4 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
   return repo;
 }
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
+export { createRedisPrefix, createTestDatabase, eventually, hubClient, type RunningHub, startHub } from './hub.js';

@@ -31,7 +31,6 @@ import { GitWebhookController } from './webhooks/git-webhook.controller.js';
  * gateway and webhooks; `worker` runs render and plan jobs and the reconciler.
  * Both roles share the same providers for Postgres, Redis, queues and the event log.
  */
-// biome-ignore lint/complexity/noStaticOnlyClass: Nest dynamic modules are classes with a static factory
 @Module({})
 export class HubModule {
   static forRoot(config: HubConfig): DynamicModule {

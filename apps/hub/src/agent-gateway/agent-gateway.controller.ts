@@ -7,7 +7,7 @@ import { Allow } from '../auth/access.decorator.js';
 import { CurrentAgent } from '../auth/principal.decorator.js';
 import type { AgentPrincipal } from '../auth/principal.js';
 import { parseBody } from '../common/validation.js';
-import type { AgentGatewayService } from './agent-gateway.service.js';
+import { AgentGatewayService } from './agent-gateway.service.js';
 
 const pollQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),

@@ -2,11 +2,11 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Heartbeat, PlanRevisionResponse, RegisterResponse, StatusReport } from '#contracts';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { PlanNotifier } from '../pipeline/plan-notifier.service.js';
-import type { TriggersService } from '../pipeline/triggers.service.js';
+import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
+import { TriggersService } from '../pipeline/triggers.service.js';
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()

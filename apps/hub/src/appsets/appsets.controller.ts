@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { Allow } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { type AgentPrincipal, type ApiPrincipal, actorOf } from '../auth/principal.js';
-import { type AppSetsService, appSetView } from './appsets.service.js';
+import { AppSetsService, appSetView } from './appsets.service.js';
 
 @ApiTags('applicationsets')
 @ApiBearerAuth()

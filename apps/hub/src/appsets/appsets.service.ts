@@ -2,10 +2,10 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { type ApplicationSet, parseApplicationSets } from '#appsets';
 import { SpecError } from '#contracts';
 import { createDefaultRegistry } from '#generators';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 import type { Prisma, ApplicationSet as StoredAppSet } from '../generated/prisma/client.js';
-import type { TriggersService } from '../pipeline/triggers.service.js';
+import { TriggersService } from '../pipeline/triggers.service.js';
 
 const registry = createDefaultRegistry();
 export const DEFAULT_NAMESPACE = 'flotilla';

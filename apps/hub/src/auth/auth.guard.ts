@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ACCESS_KEY, type Access } from './access.decorator.js';
 import { type AgentPrincipal, type ApiPrincipal, hasRole } from './principal.js';
-import type { TokenService } from './token.service.js';
+import { TokenService } from './token.service.js';
 
 export type AuthenticatedRequest = Request & { principal?: ApiPrincipal | AgentPrincipal };
 
@@ -32,7 +32,11 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     const principal = await this.tokens.verifyApiToken(token);
-    if (!principal) throw new UnauthorizedException('invalid, expired or revoked token');
+    if (!principal) {
+      // A valid agent credential is known but not allowed here: 403, not 401.
+      if (await this.tokens.verifyAgentCredential(token)) throw new ForbiddenException('agent credentials cannot use the admin API');
+      throw new UnauthorizedException('invalid, expired or revoked token');
+    }
     if (!hasRole(principal, access)) throw new ForbiddenException(`requires role ${access}; token has ${principal.role}`);
     request.principal = principal;
     return true;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
-import type { PrismaService } from '../database/prisma.service.js';
+import { PrismaService } from '../database/prisma.service.js';
 import type { AgentPrincipal, ApiPrincipal, Role } from './principal.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './secrets.js';
 

@@ -3,12 +3,12 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { addDays } from '../common/time.js';
 import { parseBody } from '../common/validation.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 import { Allow } from './access.decorator.js';
 import { CurrentPrincipal } from './principal.decorator.js';
 import { type AgentPrincipal, type ApiPrincipal, actorOf } from './principal.js';
-import type { TokenService } from './token.service.js';
+import { TokenService } from './token.service.js';
 
 const createSchema = z.strictObject({
   name: z.string().min(1).max(100),

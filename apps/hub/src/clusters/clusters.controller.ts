@@ -7,7 +7,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { type AgentPrincipal, type ApiPrincipal, actorOf } from '../auth/principal.js';
 import { parseBody } from '../common/validation.js';
 import { clusterView } from './cluster.view.js';
-import type { ClustersService } from './clusters.service.js';
+import { ClustersService } from './clusters.service.js';
 
 const registerSchema = clusterInfoSchema.omit({ kubeVersion: true, apiVersions: true }).extend({
   name: z

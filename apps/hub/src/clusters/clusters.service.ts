@@ -1,10 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
 import { addHours } from '../common/time.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 import type { Cluster } from '../generated/prisma/client.js';
-import type { TriggersService } from '../pipeline/triggers.service.js';
+import { TriggersService } from '../pipeline/triggers.service.js';
 
 export interface ClusterInput {
   name: string;

@@ -29,6 +29,8 @@ const hubConfigSchema = z.object({
   FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).default(90),
   /** How long an agent's long-poll is held before it answers "no change" (seconds). */
   FLOTILLA_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+  /** How often the reconciler re-enqueues work Redis lost and checks heartbeats (seconds). */
+  FLOTILLA_RECONCILE_SECONDS: z.coerce.number().min(0.1).default(10),
   /** Skip applying migrations at boot (when a separate job applies them). */
   FLOTILLA_SKIP_MIGRATIONS: z
     .enum(['true', 'false'])

@@ -1,9 +1,9 @@
 import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/access.decorator.js';
-import type { ClustersService } from '../clusters/clusters.service.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { ClustersService } from '../clusters/clusters.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 
 /** Read-only views of what the pipeline produced and what agents reported. */
 @ApiTags('fleet')

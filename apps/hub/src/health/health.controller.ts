@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/access.decorator.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { RedisService } from '../redis/redis.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { RedisService } from '../redis/redis.service.js';
 
 @ApiTags('health')
 @Controller()

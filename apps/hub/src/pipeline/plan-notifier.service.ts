@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../redis/redis.service.js';
 
 type Waiter = () => void;
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Application } from '#contracts';
 import { contentHash, type Plan, type PlanInput, type Planner } from '#plans';
-import type { PrismaService } from '../database/prisma.service.js';
+import { PrismaService } from '../database/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PLANNER } from './fleet.providers.js';
 import { clusterInfo } from './hub-sources.js';
 import type { PlanJob } from './jobs.js';
-import type { PlanNotifier } from './plan-notifier.service.js';
+import { PlanNotifier } from './plan-notifier.service.js';
 
 /**
  * The plan job: a cluster's Applications from every ApplicationSet → its plan; a new

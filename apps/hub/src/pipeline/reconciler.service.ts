@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
-import type { TriggersService } from './triggers.service.js';
-
-const RECONCILE_INTERVAL_MS = 10_000;
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
+import { TriggersService } from './triggers.service.js';
 
 /**
  * Postgres is the source of truth: whatever Redis lost (a flush, a restart), every
@@ -32,7 +30,7 @@ export class ReconcilerService {
         .finally(() => {
           this.running = undefined;
         });
-    }, RECONCILE_INTERVAL_MS);
+    }, this.config.FLOTILLA_RECONCILE_SECONDS * 1000);
     this.timer.unref();
   }
 

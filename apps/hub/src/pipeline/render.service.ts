@@ -4,14 +4,14 @@ import { type Application, FlotillaError } from '#contracts';
 import { createDefaultRegistry } from '#generators';
 import { resolveDestination } from '#plans';
 import type { RemoteGitRepositories } from '#sources';
-import type { PrismaService } from '../database/prisma.service.js';
-import type { EventsService } from '../events/events.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources } from './hub-sources.js';
 import type { RenderJob } from './jobs.js';
-import type { TriggersService } from './triggers.service.js';
+import { TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { PrismaService } from '../database/prisma.service.js';
+import { PrismaService } from '../database/prisma.service.js';
 import { referencedRepositories, usesClusterGenerator } from './appset-facts.js';
 import { JOB_OPTIONS, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
-import type { QueuesService } from './queues.service.js';
+import { QueuesService } from './queues.service.js';
 
 /**
  * Turns changes into work: bumps the generation of what must be redone in Postgres (the

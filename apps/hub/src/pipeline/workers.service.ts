@@ -3,9 +3,9 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type PlanJob, QUEUE, type RenderJob } from './jobs.js';
-import type { PlanService } from './plan.service.js';
-import type { ReconcilerService } from './reconciler.service.js';
-import type { RenderService } from './render.service.js';
+import { PlanService } from './plan.service.js';
+import { ReconcilerService } from './reconciler.service.js';
+import { RenderService } from './render.service.js';
 
 /** The worker role: BullMQ workers for render and plan jobs, and the reconcile loop. */
 @Injectable()

@@ -15,7 +15,7 @@ import type { Request } from 'express';
 import { Allow } from '../auth/access.decorator.js';
 import { sameSecret } from '../auth/secrets.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
-import type { TriggersService } from '../pipeline/triggers.service.js';
+import { TriggersService } from '../pipeline/triggers.service.js';
 
 interface PushPayload {
   repository?: {
