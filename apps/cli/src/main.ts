@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { planCommand } from './commands/plan.js';
 import { type CommandIO, renderCommand } from './commands/render.js';
 import { EXIT, reportError } from './exit-codes.js';
 
@@ -9,7 +10,7 @@ function outputOption(): Option {
 }
 
 /** Builds the `flotilla` command line; `run` executes it and returns the exit code. */
-export function buildProgram(io: CommandIO): Command {
+export function buildProgram(io: CommandIO, env: Readonly<Record<string, string | undefined>> = {}): Command {
   const program = new Command('flotilla')
     .description('Flotilla: ApplicationSets rendered into per-cluster plans for a fleet of Kubernetes clusters')
     .exitOverride()
@@ -25,11 +26,25 @@ export function buildProgram(io: CommandIO): Command {
     .addOption(outputOption())
     .action(async (flags) => renderCommand(flags, io));
 
+  program
+    .command('plan')
+    .description('print one plan per destination cluster: every Application rendered to Kubernetes objects (helm, kustomize, plain YAML)')
+    .requiredOption('-f, --file <file>', 'ApplicationSet YAML or JSON (- for standard input)')
+    .option(
+      '--clusters <file>',
+      'registered clusters: a YAML list of {name, server, project?, labels, annotations, kubeVersion?, apiVersions?}',
+    )
+    .option('--git-repo <url=path>', 'read the repository at repoURL from a local git repository (repeatable)', collect, [])
+    .option('--pull-requests <file>', 'open pull requests: a YAML list of {number, title, branch, target_branch, head_sha, labels, author}')
+    .option('--diff <old.json>', 'print what would change against plans printed earlier with -o json')
+    .addOption(new Option('-o, --output <format>', 'output format (default: json; text for --diff)').choices(['json', 'yaml', 'text']))
+    .action(async (flags) => planCommand(flags, io, env));
+
   return program;
 }
 
-export async function run(argv: readonly string[], io: CommandIO): Promise<number> {
-  const program = buildProgram(io);
+export async function run(argv: readonly string[], io: CommandIO, env: Readonly<Record<string, string | undefined>> = {}): Promise<number> {
+  const program = buildProgram(io, env);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
