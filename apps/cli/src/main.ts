@@ -37,6 +37,12 @@ export function buildProgram(io: CommandIO, env: Readonly<Record<string, string 
     .option('--git-repo <url=path>', 'read the repository at repoURL from a local git repository (repeatable)', collect, [])
     .option('--pull-requests <file>', 'open pull requests: a YAML list of {number, title, branch, target_branch, head_sha, labels, author}')
     .option('--diff <old.json>', 'print what would change against plans printed earlier with -o json')
+    .option(
+      '--allow-network <url-prefix>',
+      'let renders of these repositories reach the network (remote kustomize bases, Helm dependencies); * for all (repeatable)',
+      collect,
+      [],
+    )
     .addOption(new Option('-o, --output <format>', 'output format (default: json; text for --diff)').choices(['json', 'yaml', 'text']))
     .action(async (flags) => planCommand(flags, io, env));
 

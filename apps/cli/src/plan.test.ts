@@ -67,7 +67,11 @@ interface PlanOut {
     commit: string;
     error?: string;
     sources: Array<{ kind: string }>;
-    objects: Array<Record<string, any>>;
+    objects: Array<{
+      kind: string;
+      metadata: { name: string; namespace?: string; labels: Record<string, string>; annotations: Record<string, string> };
+      spec: { replicas?: number };
+    }>;
   }>;
 }
 
@@ -156,10 +160,7 @@ describe('flotilla plan', () => {
     const dir = tempDir(t);
     const repo = createRepository(t, CHART);
     const appSet = APPSET.replace(
-      "      source: {repoURL: ${REPO_URL}, targetRevision: main, path: '{{path}}', helm: {releaseName: web}}".replace(
-        '${REPO_URL}',
-        REPO_URL,
-      ),
+      `      source: {repoURL: ${REPO_URL}, targetRevision: main, path: '{{path}}', helm: {releaseName: web}}`,
       `      sources:
       - {repoURL: ${REPO_URL}, targetRevision: main, path: '{{path}}', helm: {releaseName: web, valueFiles: [$values/values/prod.yaml]}}
       - {repoURL: ${REPO_URL}, targetRevision: main, ref: values}`,

@@ -22,6 +22,7 @@ export {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_SEARCH_PATH,
   DEFAULT_TOOL_TIMEOUT_MS,
+  networkAllowed,
   type SourceToolsConfig,
   type ToolPaths,
   toolPathsFromEnv,

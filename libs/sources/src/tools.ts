@@ -20,6 +20,18 @@ export interface SourceToolsConfig {
   cacheDir: string;
   /** PATH given to the tools' own subprocesses (kustomize runs git for remote bases). */
   searchPath?: string;
+  /**
+   * Which sources' renders may reach the network (kustomize remote bases, Helm dependency
+   * downloads): true, false, or a decision per repository URL. Off by default, so a render
+   * reads only its checkout and the chart its source names.
+   */
+  allowNetwork?: boolean | ((repoURL: string) => boolean);
+}
+
+/** Whether renders of sources from `repoURL` may reach the network. */
+export function networkAllowed(config: Pick<SourceToolsConfig, 'allowNetwork'>, repoURL: string): boolean {
+  const policy = config.allowNetwork ?? false;
+  return typeof policy === 'function' ? policy(repoURL) : policy;
 }
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;

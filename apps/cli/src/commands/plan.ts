@@ -20,6 +20,8 @@ export interface PlanFlags extends SourceFlags {
   file: string;
   output?: OutputFormat | 'text';
   diff?: string;
+  /** Repository URL prefixes whose renders may reach the network (`*`: all). */
+  allowNetwork: string[];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function planCommand(flags: PlanFlags, io: CommandIO, env: Readonly
       timeoutMs: DEFAULT_TOOL_TIMEOUT_MS,
       maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
       cacheDir: join(workDir, 'render'),
+      allowNetwork: (repoURL) => flags.allowNetwork.some((prefix) => prefix === '*' || repoURL.startsWith(prefix)),
     });
     const inputs: PlanInput[] = [];
     for (const appSet of appSets) {

@@ -36,6 +36,16 @@ const hubConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Repository URL prefixes (comma-separated, `*` for all) whose renders may reach the network. */
+  FLOTILLA_RENDER_NETWORK_REPOSITORIES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((prefix) => prefix.trim())
+        .filter((prefix) => prefix.length > 0),
+    ),
   /** Where git repositories and checkouts are cached. */
   FLOTILLA_CACHE_DIR: z.string().default('/tmp/flotilla-cache'),
 });

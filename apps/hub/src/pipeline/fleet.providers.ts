@@ -36,6 +36,7 @@ export const plannerProvider: Provider = {
       timeoutMs: DEFAULT_TOOL_TIMEOUT_MS,
       maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
       cacheDir: join(config.FLOTILLA_CACHE_DIR, 'render'),
+      allowNetwork: (repoURL) => config.FLOTILLA_RENDER_NETWORK_REPOSITORIES.some((prefix) => prefix === '*' || repoURL.startsWith(prefix)),
     });
     return new Planner({ git, checkouts: git, renderer });
   },

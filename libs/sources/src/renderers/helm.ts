@@ -5,12 +5,12 @@ import { parseToolOutput } from '../manifests.js';
 import { resolveAppDir, SymlinkGuard } from '../paths.js';
 import { runProcess } from '../process.js';
 import { withTempDir } from '../temp.js';
-import type { SourceToolsConfig } from '../tools.js';
+import { networkAllowed, type SourceToolsConfig } from '../tools.js';
 import { Fields } from './fields.js';
 import { ChartCache, type HelmRunner } from './helm-charts.js';
 import { buildDependencies, isMissingDependency } from './helm-deps.js';
 import { valueArgs } from './helm-values.js';
-import { helmEnv, type ToolDirs, toolDirs } from './tool-env.js';
+import { explainOffline, helmEnv, type ToolDirs, toolDirs } from './tool-env.js';
 import type { KubeObject, RenderSourceInput, SourceRenderer } from './types.js';
 
 export interface HelmRendererOptions {
@@ -44,7 +44,8 @@ export class HelmRenderer implements SourceRenderer {
   ) {
     this.dirs = toolDirs(config);
     this.guard = options.guard ?? new SymlinkGuard();
-    this.charts = new ChartCache(this.dirs.charts, (args, label) => this.helm(args, label));
+    // Pulling the chart a source names is the source itself: always allowed.
+    this.charts = new ChartCache(this.dirs.charts, (args, label) => this.helm(args, label, [], undefined, true));
   }
 
   async render(input: RenderSourceInput): Promise<KubeObject[]> {
@@ -65,7 +66,9 @@ export class HelmRenderer implements SourceRenderer {
         output = await template(location.chartDir);
       } catch (error) {
         if (!location.fromGit || !isMissingDependency(error)) throw error;
-        const runInWork: HelmRunner = (args, label) => this.helm(args, label, [], work);
+        const network = networkAllowed(this.config, input.source.repoURL);
+        const runInWork: HelmRunner = (args, label) =>
+          this.helm(args, label, [], work, network).catch((e: unknown) => Promise.reject(explainOffline(e, 'helm')));
         output = await template(await buildDependencies({ root: location.root, chartDir: location.chartDir, work, helm: runInWork }));
       }
       return parseToolOutput(output, 'helm template output');
@@ -88,8 +91,17 @@ export class HelmRenderer implements SourceRenderer {
    * Runs helm. With `work`, helm's repository list and index cache are private to the
    * call (`helm repo add` for a dependency build must not change what others see).
    */
-  private async helm(args: string[], label: string, redact: Array<[string, string]> = [], work?: string): Promise<string> {
-    const env = await helmEnv(this.config, this.dirs, work ? { config: join(work, 'helm-config'), cache: join(work, 'helm-cache') } : {});
+  private async helm(
+    args: string[],
+    label: string,
+    redact: Array<[string, string]> = [],
+    work?: string,
+    network?: boolean,
+  ): Promise<string> {
+    const env = await helmEnv(this.config, this.dirs, {
+      ...(work ? { config: join(work, 'helm-config'), cache: join(work, 'helm-cache') } : {}),
+      ...(network === undefined ? {} : { network }),
+    });
     const redactions: Array<[string, string]> = [...redact];
     if (work) redactions.push([work, '<work>']);
     redactions.push([this.dirs.tmp, '<tmp>'], [this.config.cacheDir, '<cache>']);

@@ -6,9 +6,9 @@ import { parseToolOutput } from '../manifests.js';
 import { resolveAppDir, resolveFileInside, SymlinkGuard } from '../paths.js';
 import { runProcess, ToolNotFoundError } from '../process.js';
 import { withTempDir } from '../temp.js';
-import type { SourceToolsConfig } from '../tools.js';
+import { networkAllowed, type SourceToolsConfig } from '../tools.js';
 import { Fields, isEmptyBlock } from './fields.js';
-import { baseEnv, type ToolDirs, toolDirs } from './tool-env.js';
+import { baseEnv, explainOffline, type ToolDirs, toolDirs } from './tool-env.js';
 import type { KubeObject, RenderSourceInput, SourceRenderer } from './types.js';
 
 /** Fields that only qualify others; alone they change nothing. */
@@ -53,18 +53,19 @@ export class KustomizeRenderer implements SourceRenderer {
     const { root, dir } = await resolveAppDir(input.checkout, input.source.path);
     await this.guard.verify(root);
     const options = new Fields(input.source.kustomize, 'kustomize');
-    if (!hasTransformations(input.source.kustomize)) return this.build(dir, root, []);
+    const network = networkAllowed(this.config, input.source.repoURL);
+    if (!hasTransformations(input.source.kustomize)) return this.build(dir, root, [], network);
     return withTempDir(this.dirs.tmp, 'kustomize-', async (wrapperDir) => {
       const wrapper = await wrapperKustomization(options, { root, dir, wrapperDir, env: buildEnv(input) });
       // JSON is YAML, and needs no quoting rules.
       await writeFile(join(wrapperDir, 'kustomization.yaml'), `${JSON.stringify(wrapper, null, 2)}\n`);
-      return this.build(wrapperDir, root, [[wrapperDir, '<wrapper>']]);
+      return this.build(wrapperDir, root, [[wrapperDir, '<wrapper>']], network);
     });
   }
 
-  private async build(dir: string, root: string, redact: Array<[string, string]>): Promise<KubeObject[]> {
+  private async build(dir: string, root: string, redact: Array<[string, string]>, network: boolean): Promise<KubeObject[]> {
     const run = (file: string, args: string[], label: string): Promise<string> =>
-      baseEnv(this.config, this.dirs).then((env) =>
+      baseEnv(this.config, this.dirs, network).then((env) =>
         runProcess(file, args, {
           label,
           cwd: root,
@@ -72,7 +73,7 @@ export class KustomizeRenderer implements SourceRenderer {
           timeoutMs: this.config.timeoutMs,
           maxOutputBytes: this.config.maxOutputBytes,
           redact: [...redact, [root, '.']],
-        }),
+        }).catch((error: unknown) => Promise.reject(explainOffline(error, 'kustomize'))),
       );
     let output: string | undefined;
     if (this.config.kustomize !== undefined && !this.kustomizeMissing) {
