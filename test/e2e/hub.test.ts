@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -20,6 +21,7 @@ import {
  */
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
+const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 const MANIFESTS = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: guestbook-settings}
@@ -72,6 +74,7 @@ describe('hub', () => {
   let hub: RunningHub;
   let git: GitHttpServer;
   let repoURL: string;
+  let repo: TestRepository;
   let redis: ReturnType<typeof createRedisPrefix>;
   let env: Record<string, string>;
   let admin: ReturnType<typeof hubClient>;
@@ -79,7 +82,8 @@ describe('hub', () => {
 
   before(async () => {
     const root = tempDir(t);
-    TestRepository.init(join(root, 'apps.git')).commit({ 'guestbook/manifests.yaml': MANIFESTS });
+    repo = TestRepository.init(join(root, 'apps.git'));
+    repo.commit({ 'guestbook/manifests.yaml': MANIFESTS });
     git = await startGitHttpServer(root);
     t.after(() => git.close());
     repoURL = git.url('apps.git');
@@ -90,6 +94,9 @@ describe('hub', () => {
       FLOTILLA_REDIS_PREFIX: redis.prefix,
       FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
       FLOTILLA_RECONCILE_SECONDS: '1',
+      FLOTILLA_GIT_POLL_SECONDS: '1',
+      FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: '5',
+      FLOTILLA_WEBHOOK_SECRET: WEBHOOK_SECRET,
       FLOTILLA_CACHE_DIR: tempDir(t),
     };
     hub = await startHub(t, env);
@@ -235,6 +242,52 @@ describe('hub', () => {
     assert.equal((await admin.get('/api/v1/clusters/prod-eu')).body.state, 'connected');
     const badReport = await euAgent.post('/agent/v1/status', { revision: -1, applications: [] });
     assert.equal(badReport.status, 400);
+
+    const rotated = await euAgent.post('/agent/v1/credential');
+    assert.equal(rotated.status, 201);
+    assert.equal((await euAgent.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 401, 'the old credential stops working');
+    const renewed = hubClient(hub.url, rotated.body.credential as string);
+    assert.equal((await renewed.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);
+  });
+
+  it('re-renders on a signed git push webhook and on new commits found by polling', async () => {
+    const color = async (cluster: string): Promise<string | undefined> => {
+      const plan = await latest(cluster);
+      const configMap = plan?.plan.applications[0]?.objects?.find((o) => o.kind === 'ConfigMap') as
+        | { data?: { color?: string } }
+        | undefined;
+      return configMap?.data?.color;
+    };
+    assert.equal(await color('prod-eu'), 'blue');
+    repo.commit({ 'guestbook/manifests.yaml': MANIFESTS.replace('color: blue', 'color: green') });
+    const payload = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: repoURL } });
+    const sign = (body: string, secret: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const post = (body: string, signature: string) =>
+      fetch(`${hub.url}/hooks/git`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body,
+      });
+    assert.equal((await post(payload, sign(payload, 'wrong-secret-0123456789'))).status, 401);
+    assert.equal((await post(payload, 'sha256=')).status, 401);
+    const accepted = await post(payload, sign(payload, WEBHOOK_SECRET));
+    assert.equal(accepted.status, 202);
+    assert.deepEqual(await accepted.json(), { applicationSets: 1 });
+    await eventually(async () => ((await color('prod-eu')) === 'green' ? true : undefined), 30_000, 'the pushed commit in prod-eu');
+
+    // No webhook this time: the poller notices the new head.
+    repo.commit({ 'guestbook/manifests.yaml': MANIFESTS.replace('color: blue', 'color: red') });
+    await eventually(async () => ((await color('prod-us')) === 'red' ? true : undefined), 30_000, 'the polled commit in prod-us');
+  });
+
+  it('marks a cluster unreachable when its agent stops beating', async () => {
+    await eventually(
+      async () => ((await admin.get('/api/v1/clusters/prod-eu')).body.state === 'unreachable' ? true : undefined),
+      20_000,
+      'prod-eu unreachable',
+    );
+    const events = (await admin.get('/api/v1/events?subject=cluster/prod-eu')).body as Array<{ type: string }>;
+    assert.ok(events.some((e) => e.type === 'ClusterUnreachable'));
   });
 
   it('removes the Applications of a deleted ApplicationSet from the plans', async () => {

@@ -16,6 +16,7 @@ import { EventsService } from './events/events.service.js';
 import { FleetController } from './fleet/fleet.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { gitProvider, plannerProvider } from './pipeline/fleet.providers.js';
+import { GitPollerService } from './pipeline/git-poller.service.js';
 import { PlanService } from './pipeline/plan.service.js';
 import { PlanNotifier } from './pipeline/plan-notifier.service.js';
 import { QueuesService } from './pipeline/queues.service.js';
@@ -61,7 +62,8 @@ export class HubModule {
       );
       providers.push(ClustersService, AppSetsService, AgentGatewayService);
     }
-    if (worker) providers.push(gitProvider, plannerProvider, RenderService, PlanService, ReconcilerService, WorkersService);
+    if (worker)
+      providers.push(gitProvider, plannerProvider, RenderService, PlanService, ReconcilerService, GitPollerService, WorkersService);
     return { module: HubModule, controllers, providers };
   }
 }

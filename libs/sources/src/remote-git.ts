@@ -70,6 +70,18 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     }
   }
 
+  /**
+   * Fetches now and returns a fingerprint of every branch and tag head: it changes exactly
+   * when a ref moved, so a poller can tell which repositories have new commits.
+   */
+  async headsFingerprint(repoURL: string): Promise<string> {
+    this.invalidate(repoURL);
+    await this.fetch(repoURL);
+    const mirror = this.mirrorPaths.get(repoURL) as string;
+    const refs = await runGit(mirror, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags']);
+    return createHash('sha256').update(refs).digest('hex');
+  }
+
   /** Forgets when a repository was last fetched, so the next read fetches (after a push webhook, say). */
   invalidate(repoURL: string): void {
     this.fetchedAt.delete(repoURL);

@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { GitPollerService } from './git-poller.service.js';
 import { type PlanJob, QUEUE, type RenderJob } from './jobs.js';
 import { PlanService } from './plan.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RenderService } from './render.service.js';
 
-/** The worker role: BullMQ workers for render and plan jobs, and the reconcile loop. */
+/** The worker role: BullMQ workers for render and plan jobs, the reconcile loop and the git poller. */
 @Injectable()
 export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('workers');
@@ -19,6 +20,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly renderService: RenderService,
     private readonly planService: PlanService,
     private readonly reconciler: ReconcilerService,
+    private readonly poller: GitPollerService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -27,10 +29,12 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
       this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), 4),
     );
     await this.reconciler.start();
+    this.poller.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.reconciler.stop();
+    await this.poller.stop();
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled(this.connections.map((c) => c.quit()));
   }
