@@ -48,6 +48,8 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   private readonly local: LocalGitRepositories;
   private readonly fetching = new Map<string, Promise<void>>();
   private readonly fetchedAt = new Map<string, number>();
+  /** Revisions resolved since the last fetch of their repository. */
+  private readonly resolved = new Map<string, string>();
   private readonly now: () => number;
   /** Fetches actually run, for tests and metrics. */
   fetchCount = 0;
@@ -60,6 +62,16 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   /** Fetches now (when the interval allows) and resolves a branch, tag, `HEAD` or commit. */
   async resolveRevision(repoURL: string, revision: string): Promise<string> {
     await this.fetch(repoURL);
+    // Until the next fetch the refs cannot move: answer repeated questions from memory.
+    const key = `${repoURL}\0${revision}`;
+    const known = this.resolved.get(key);
+    if (known) return known;
+    const commit = await this.resolveInMirror(repoURL, revision);
+    this.resolved.set(key, commit);
+    return commit;
+  }
+
+  private async resolveInMirror(repoURL: string, revision: string): Promise<string> {
     try {
       return await this.local.resolveRevision(repoURL, revision);
     } catch (error) {
@@ -132,6 +144,7 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
       throw new SourceError(`cannot fetch ${redact(repoURL)}: ${redact((error as Error).message)}`, { cause: error });
     }
     await this.enforceSizeLimit(repoURL, mirror);
+    for (const key of this.resolved.keys()) if (key.startsWith(`${repoURL}\0`)) this.resolved.delete(key);
     this.fetchedAt.set(repoURL, this.now());
     this.mirrorPaths.set(repoURL, mirror);
   }

@@ -1,23 +1,30 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Heartbeat, PlanRevisionResponse, RegisterResponse, StatusReport } from '#contracts';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
+import { TokenService } from '../auth/token.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
+import { RevisionLoader } from './revision-loader.js';
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()
 export class AgentGatewayService {
+  private readonly revisions: RevisionLoader;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly notifier: PlanNotifier,
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
+    private readonly tokens: TokenService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-  ) {}
+  ) {
+    this.revisions = new RevisionLoader(prisma);
+  }
 
   /** Exchanges a one-time bootstrap token for the cluster's credential (replacing any previous one). */
   async register(bootstrapToken: string): Promise<RegisterResponse> {
@@ -51,6 +58,8 @@ export class AgentGatewayService {
 
   async rotateCredential(clusterId: string): Promise<{ credential: string }> {
     const credential = newToken(TOKEN_PREFIX.agent);
+    const before = await this.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { agentCredentialHash: true } });
+    if (before.agentCredentialHash) this.tokens.forgetAgentCredential(before.agentCredentialHash);
     await this.prisma.cluster.update({
       where: { id: clusterId },
       data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: new Date() },

@@ -1,14 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { AgentPrincipal, ApiPrincipal, Role } from './principal.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './secrets.js';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * Agent credentials are checked on every poll, by thousands of agents: a verified one is
+ * remembered for a few seconds. A rotated credential is forgotten at once on the replica
+ * that rotated it and within this time on the others.
+ */
+const AGENT_CREDENTIAL_CACHE_MS = 5_000;
 
 /** Issues, checks and revokes API tokens and agent credentials; only hashes are stored. */
 @Injectable()
 export class TokenService {
+  private readonly agents = new LRUCache<string, AgentPrincipal>({ max: 50_000, ttl: AGENT_CREDENTIAL_CACHE_MS });
+
   constructor(
     private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -39,10 +48,18 @@ export class TokenService {
   }
 
   async verifyAgentCredential(credential: string): Promise<AgentPrincipal | undefined> {
-    const cluster = await this.prisma.cluster.findUnique({
-      where: { agentCredentialHash: hashToken(credential) },
-      select: { id: true, name: true },
-    });
-    return cluster ? { kind: 'agent', clusterId: cluster.id, clusterName: cluster.name } : undefined;
+    const hash = hashToken(credential);
+    const cached = this.agents.get(hash);
+    if (cached) return cached;
+    const cluster = await this.prisma.cluster.findUnique({ where: { agentCredentialHash: hash }, select: { id: true, name: true } });
+    if (!cluster) return undefined;
+    const principal: AgentPrincipal = { kind: 'agent', clusterId: cluster.id, clusterName: cluster.name };
+    this.agents.set(hash, principal);
+    return principal;
+  }
+
+  /** Drops a credential (by hash) from the cache, after it was rotated or its cluster deleted. */
+  forgetAgentCredential(hash: string): void {
+    this.agents.delete(hash);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
+import { TokenService } from '../auth/token.service.js';
 import { addHours } from '../common/time.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
@@ -21,6 +22,7 @@ export class ClustersService {
     private readonly prisma: PrismaService,
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
+    private readonly tokens: TokenService,
   ) {}
 
   async register(input: ClusterInput, actor: string): Promise<Cluster> {
@@ -72,6 +74,7 @@ export class ClustersService {
   async remove(name: string, actor: string): Promise<void> {
     const cluster = await this.get(name);
     await this.prisma.cluster.delete({ where: { id: cluster.id } });
+    if (cluster.agentCredentialHash) this.tokens.forgetAgentCredential(cluster.agentCredentialHash);
     await this.events.record({ actor, type: 'ClusterDeleted', subject: `cluster/${name}`, message: 'cluster removed' });
     await this.triggers.clustersChanged();
   }

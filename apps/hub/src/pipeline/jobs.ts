@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Queue names and job payloads of the pipeline, in one place. */
 export const QUEUE = {
   render: 'render',
@@ -10,11 +12,13 @@ export interface RenderJob {
   generation: number;
 }
 
-/** Recompute a cluster's plan up to at least `generation`. */
+/** Recompute these clusters' plans, each up to at least its `generation`. */
 export interface PlanJob {
-  clusterId: string;
-  generation: number;
+  clusters: Array<{ clusterId: string; generation: number }>;
 }
+
+/** Clusters planned by one job: their reads and writes are batched, so fan-out costs few round trips. */
+export const PLAN_BATCH_SIZE = 250;
 
 export const JOB_OPTIONS = {
   attempts: 8,
@@ -25,4 +29,7 @@ export const JOB_OPTIONS = {
 
 /** One job per target and generation: repeated triggers of the same change collapse into one. */
 export const renderJobId = (job: RenderJob): string => `render-${job.appSetId}-${job.generation}`;
-export const planJobId = (job: PlanJob): string => `plan-${job.clusterId}-${job.generation}`;
+export const planJobId = (job: PlanJob): string =>
+  `plan-${createHash('sha1')
+    .update(job.clusters.map((c) => `${c.clusterId}:${c.generation}`).join(','))
+    .digest('hex')}`;

@@ -30,8 +30,11 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
     this.waiters.clear();
   }
 
-  async publish(clusterId: string): Promise<void> {
-    await this.redis.client.publish(this.channel, clusterId);
+  async publish(clusterIds: readonly string[]): Promise<void> {
+    if (clusterIds.length === 0) return;
+    const pipeline = this.redis.client.pipeline();
+    for (const id of clusterIds) pipeline.publish(this.channel, id);
+    await pipeline.exec();
   }
 
   /** Resolves when the cluster may have a new revision, after `timeoutMs`, or when `signal` aborts. */

@@ -2,16 +2,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Application } from '#contracts';
 import { contentHash, type Plan, type PlanInput, type Planner } from '#plans';
 import { PrismaService } from '../database/prisma.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { PLANNER } from './fleet.providers.js';
 import { clusterInfo } from './hub-sources.js';
 import type { PlanJob } from './jobs.js';
 import { PlanNotifier } from './plan-notifier.service.js';
 
 /**
- * The plan job: a cluster's Applications from every ApplicationSet → its plan; a new
- * revision is stored only when the plan's hash changed, and the cluster's agent is woken.
- * Revisions are numbered under a row lock, so concurrent workers never duplicate one.
+ * The plan job: for a batch of clusters, their Applications from every ApplicationSet →
+ * one plan each; a new revision is stored only when a plan's hash changed, and the
+ * clusters' agents are woken. Reads and writes are batched (a few round trips per job,
+ * not per cluster); revisions are numbered under row locks, so concurrent workers never
+ * store one twice, and a job older than what was already planned changes nothing.
  */
 @Injectable()
 export class PlanService {
@@ -23,50 +24,62 @@ export class PlanService {
     @Inject(PLANNER) private readonly planner: Planner,
   ) {}
 
-  async run(job: PlanJob): Promise<'new-revision' | 'unchanged' | 'stale'> {
-    const cluster = await this.prisma.cluster.findUnique({ where: { id: job.clusterId } });
-    if (!cluster || cluster.plannedGeneration >= job.generation) return 'stale';
-    const generation = cluster.desiredPlanGeneration;
+  async run(job: PlanJob): Promise<{ revisions: number; unchanged: number; stale: number }> {
+    const wanted = new Map(job.clusters.map((c) => [c.clusterId, c.generation]));
+    const clusters = (await this.prisma.cluster.findMany({ where: { id: { in: [...wanted.keys()] } } })).filter(
+      (c) => c.plannedGeneration < (wanted.get(c.id) ?? 0),
+    );
+    const stale = job.clusters.length - clusters.length;
+    if (clusters.length === 0) return { revisions: 0, unchanged: 0, stale };
+    const generations = new Map(clusters.map((c) => [c.id, c.desiredPlanGeneration]));
+
     const rows = await this.prisma.generatedApplication.findMany({
-      where: { clusterId: cluster.id },
+      where: { clusterId: { in: clusters.map((c) => c.id) } },
       include: { appSet: { select: { name: true } } },
     });
     const inputs: PlanInput[] = rows.map((row) => ({
       application: row.application as unknown as Application,
       applicationSet: row.appSet.name,
     }));
-    const info = clusterInfo(cluster);
-    const [computed] = await this.planner.plan(inputs, [info]);
-    const planCluster = { name: cluster.name, server: cluster.server };
-    const plan: Plan = computed ?? {
-      cluster: planCluster,
-      hash: contentHash({ cluster: planCluster, applications: [] }),
-      applications: [],
-    };
+    const computed = new Map((await this.planner.plan(inputs, clusters.map(clusterInfo))).map((p) => [p.cluster.name, p]));
+    const plans = new Map(
+      clusters.map((c): [string, Plan] => {
+        const cluster = { name: c.name, server: c.server };
+        return [c.id, computed.get(c.name) ?? { cluster, hash: contentHash({ cluster, applications: [] }), applications: [] }];
+      }),
+    );
 
-    const revision = await this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ plannedGeneration: number }>>`
-        SELECT "plannedGeneration" FROM "Cluster" WHERE id = ${cluster.id}::uuid FOR UPDATE`;
-      if (!locked[0] || locked[0].plannedGeneration >= generation) return undefined;
-      const latest = await tx.planRevision.findFirst({
-        where: { clusterId: cluster.id },
-        orderBy: { revision: 'desc' },
-        select: { revision: true, hash: true },
-      });
-      let created: number | null = null;
-      if (latest?.hash !== plan.hash) {
-        created = (latest?.revision ?? 0) + 1;
-        await tx.planRevision.create({
-          data: { clusterId: cluster.id, revision: created, hash: plan.hash, plan: plan as unknown as Prisma.InputJsonValue },
-        });
+    const created = await this.prisma.$transaction(async (tx) => {
+      const ids = [...plans.keys()];
+      const locked = await tx.$queryRaw<Array<{ id: string; plannedGeneration: number }>>`
+        SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+      const behind = locked.filter((c) => c.plannedGeneration < (generations.get(c.id) ?? 0)).map((c) => c.id);
+      if (behind.length === 0) return [];
+      const latest = await tx.$queryRaw<Array<{ clusterId: string; revision: number; hash: string }>>`
+        SELECT DISTINCT ON ("clusterId") "clusterId", revision, hash FROM "PlanRevision"
+         WHERE "clusterId" = ANY(${behind}::uuid[]) ORDER BY "clusterId", revision DESC`;
+      const previous = new Map(latest.map((r) => [r.clusterId, r]));
+      const revisions = behind
+        .filter((id) => previous.get(id)?.hash !== plans.get(id)?.hash)
+        .map((id) => ({ clusterId: id, revision: (previous.get(id)?.revision ?? 0) + 1, plan: plans.get(id) as Plan }));
+      if (revisions.length > 0) {
+        // One INSERT of arrays: far cheaper than a row-by-row insert of large JSON documents.
+        await tx.$executeRaw`
+          INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
+          SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
+            FROM unnest(${revisions.map((r) => r.clusterId)}::uuid[], ${revisions.map((r) => r.revision)}::int[],
+                        ${revisions.map((r) => r.plan.hash)}::text[], ${revisions.map((r) => JSON.stringify(r.plan))}::jsonb[])
+              AS r("clusterId", revision, hash, plan)`;
       }
-      await tx.cluster.update({ where: { id: cluster.id }, data: { plannedGeneration: generation } });
-      return created;
+      const planned = behind.map((id) => generations.get(id) as number);
+      await tx.$executeRaw`
+        UPDATE "Cluster" AS c SET "plannedGeneration" = v.generation
+          FROM (SELECT unnest(${behind}::uuid[]) AS id, unnest(${planned}::int[]) AS generation) AS v
+         WHERE c.id = v.id`;
+      return revisions.map((r) => r.clusterId);
     });
-    if (revision === undefined) return 'stale';
-    if (revision === null) return 'unchanged';
-    await this.notifier.publish(cluster.id);
-    this.logger.log(`cluster ${cluster.name}: revision ${revision} (${plan.applications.length} applications)`);
-    return 'new-revision';
+    await this.notifier.publish(created);
+    if (created.length > 0) this.logger.log(`${created.length} new plan revisions (${clusters.length} clusters planned)`);
+    return { revisions: created.length, unchanged: clusters.length - created.length, stale };
   }
 }

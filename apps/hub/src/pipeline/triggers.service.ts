@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import { referencedRepositories, usesClusterGenerator } from './appset-facts.js';
-import { JOB_OPTIONS, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
+import { JOB_OPTIONS, PLAN_BATCH_SIZE, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
 import { QueuesService } from './queues.service.js';
 
 /**
@@ -60,8 +60,11 @@ export class TriggersService {
     await this.queues.render.addBulk(jobs.map((data) => ({ name: 'render', data, opts: { ...JOB_OPTIONS, jobId: renderJobId(data) } })));
   }
 
-  async enqueuePlans(jobs: readonly PlanJob[]): Promise<void> {
-    if (jobs.length === 0) return;
+  async enqueuePlans(clusters: readonly PlanJob['clusters'][number][]): Promise<void> {
+    if (clusters.length === 0) return;
+    const sorted = [...clusters].sort((a, b) => (a.clusterId < b.clusterId ? -1 : 1));
+    const jobs: PlanJob[] = [];
+    for (let i = 0; i < sorted.length; i += PLAN_BATCH_SIZE) jobs.push({ clusters: sorted.slice(i, i + PLAN_BATCH_SIZE) });
     await this.queues.plan.addBulk(jobs.map((data) => ({ name: 'plan', data, opts: { ...JOB_OPTIONS, jobId: planJobId(data) } })));
   }
 }

@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startGitHttpServer, TestRepository } from '../test/support/index.js';
+
+/**
+ * Delivery: BENCH_AGENTS simulated agents (default 2,000) long-poll one hub (its own
+ * process) on loopback; one ApplicationSet change must reach all of them. Reports the
+ * latency from the change to each agent's receipt (p50/p99/max), the part of it after
+ * the revision was stored, errors, and the hub's RSS while every poll is held.
+ */
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 2_000);
+const ADMIN = `bench-${randomBytes(24).toString('hex')}`;
+const POSTGRES = process.env.FLOTILLA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(field));
+  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'flotilla-bench-delivery-'));
+  const db = `flotilla_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `flotilla-bench-${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  const repo = TestRepository.init(join(work, 'git', 'apps.git'));
+  repo.commit({ 'web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {version: "1"}\n' });
+  const git = await startGitHttpServer(join(work, 'git'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dbUrl = new URL(POSTGRES);
+  dbUrl.pathname = `/${db}`;
+  const hub = spawn(process.execPath, [new URL('../apps/hub/src/main.js', import.meta.url).pathname], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: dbUrl.toString(),
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      FLOTILLA_REDIS_PREFIX: prefix,
+      FLOTILLA_CACHE_DIR: join(work, 'cache'),
+      FLOTILLA_LONG_POLL_SECONDS: '120',
+      FLOTILLA_GIT_POLL_SECONDS: '0',
+    },
+    stdio: ['ignore', process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore', 'inherit'],
+  });
+  const call = async (method: string, path: string, token: string, body?: unknown, type = 'application/json') => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok) break;
+      if (i > 120) throw new Error('hub did not become ready');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const names = Array.from({ length: AGENTS }, (_, i) => `c${i}`);
+    const credentials = new Map<string, string>();
+    await pool(names, 16, async (name) => {
+      await call('POST', '/api/v1/clusters', ADMIN, { name, server: `https://${name}.bench.example.com`, labels: { fleet: 'bench' } });
+      const bootstrap = await call('POST', `/api/v1/clusters/${name}/bootstrap-tokens`, ADMIN, {});
+      const registered = await call('POST', '/agent/v1/register', '', { bootstrapToken: bootstrap.body.token });
+      credentials.set(name, registered.body.credential as string);
+    });
+    const appSet = (version: string): string => `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: bench}
+spec:
+  generators: [{clusters: {selector: {matchLabels: {fleet: bench}}}}]
+  template:
+    metadata: {name: 'web-{{name}}', labels: {version: '${version}'}}
+    spec:
+      project: default
+      source: {repoURL: '${git.url('apps.git')}', targetRevision: main, path: web}
+      destination: {server: '{{server}}', namespace: web}
+      syncPolicy: {syncOptions: ['Version=${version}']}
+`;
+    await call('PUT', '/api/v1/applicationsets', ADMIN, appSet('1'), 'application/yaml');
+    // Wait until every agent sees the first version, and note its revision.
+    const current = new Map<string, number>();
+    await pool(names, 64, async (name) => {
+      for (;;) {
+        const r = await fetch(`${base}/agent/v1/plan?after=0&waitSeconds=0`, {
+          headers: { authorization: `Bearer ${credentials.get(name)}` },
+        });
+        if (r.status === 200) {
+          const body = (await r.json()) as { revision: number; plan: { applications: unknown[] } };
+          if (body.plan.applications.length === 1) {
+            current.set(name, body.revision);
+            return;
+          }
+        } else await r.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+    // Every agent holds a long-poll for anything newer...
+    let errors = 0;
+    const receipts: number[] = [];
+    const stored: number[] = [];
+    let changedAt = 0;
+    const polls = names.map(async (name) => {
+      const r = await fetch(`${base}/agent/v1/plan?after=${current.get(name)}&waitSeconds=110`, {
+        headers: { authorization: `Bearer ${credentials.get(name)}` },
+      }).catch(() => undefined);
+      const at = Date.now();
+      if (!r || r.status !== 200) {
+        errors++;
+        return;
+      }
+      const body = (await r.json()) as { revision: number };
+      receipts.push(at - changedAt);
+      stored.push(body.revision);
+    });
+    // Let the initial poll storm settle: every agent is then waiting on the hub.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const heldRss = rssMiB(hub.pid as number, 'VmRSS');
+    // ...and one change must reach them all.
+    changedAt = Date.now();
+    await call('PUT', '/api/v1/applicationsets', ADMIN, appSet('2'), 'application/yaml');
+    await Promise.all(polls);
+    const sorted = [...receipts].sort((a, b) => a - b);
+    process.stdout.write(
+      `${JSON.stringify({
+        scenario: 'delivery',
+        agents: AGENTS,
+        delivered: receipts.length,
+        errors,
+        p50Ms: percentile(sorted, 50),
+        p99Ms: percentile(sorted, 99),
+        maxMs: sorted.at(-1),
+        hubRssHeldMiB: heldRss,
+        hubPeakRssMiB: rssMiB(hub.pid as number, 'VmHWM'),
+      })}\n`,
+    );
+  } finally {
+    hub.kill('SIGTERM');
+    await new Promise((resolve) => hub.once('exit', resolve));
+    await git.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+    const redis = new Redis(process.env.FLOTILLA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }))
+      if ((keys as string[]).length) await redis.del(...(keys as string[]));
+    redis.disconnect();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
