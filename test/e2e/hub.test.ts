@@ -280,6 +280,29 @@ describe('hub', () => {
     await eventually(async () => ((await color('prod-us')) === 'red' ? true : undefined), 30_000, 'the polled commit in prod-us');
   });
 
+  it('keeps the last good Applications when a render fails (deletion guard)', async () => {
+    const before = await latest('prod-eu');
+    const broken = appSet(repoURL).replace('path: guestbook}', "path: 'guestbook/{{name'}");
+    assert.equal((await admin.put('/api/v1/applicationsets', broken, 'application/yaml')).status, 200);
+    const failed = await eventually(
+      async () => {
+        const status = await admin.get('/api/v1/applicationsets/argocd/guestbook');
+        const rendered = (status.body.conditions as Array<{ type: string; status: string; message: string }>).find(
+          (c) => c.type === 'Rendered',
+        );
+        return rendered?.status === 'False' ? rendered : undefined;
+      },
+      20_000,
+      'the RenderFailed condition',
+    );
+    assert.match(failed.message, /spec\.template\.spec\.source\.path: .*unclosed tag/);
+    const apps = (await admin.get('/api/v1/applicationsets/argocd/guestbook/applications')).body as Array<{ name: string }>;
+    assert.deepEqual(apps.map((a) => a.name).sort(), ['guestbook-dev', 'guestbook-prod-eu', 'guestbook-prod-us']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal((await latest('prod-eu'))?.revision, before?.revision, 'no plan shrank or changed');
+    assert.equal((await admin.put('/api/v1/applicationsets', appSet(repoURL), 'application/yaml')).status, 200);
+  });
+
   it('marks a cluster unreachable when its agent stops beating', async () => {
     await eventually(
       async () => ((await admin.get('/api/v1/clusters/prod-eu')).body.state === 'unreachable' ? true : undefined),
@@ -305,7 +328,7 @@ describe('hub', () => {
     }>;
     assert.deepEqual(
       events.map((e) => e.type),
-      ['ApplicationSetDeleted', 'ApplicationSetCreated'],
+      ['ApplicationSetDeleted', 'ApplicationSetUpdated', 'ApplicationSetUpdated', 'ApplicationSetCreated'],
     );
     assert.equal(events[0]?.actor, 'token:bootstrap-admin');
   });
