@@ -24,6 +24,12 @@ describe('parseYaml', () => {
     // go-yaml v2 (sigs.k8s.io/yaml, Kubernetes) resolves y/n as booleans, keys included, which JSON then prints as "true"/"false".
     { name: 'y and n as keys (YAML 1.1)', source: 'y: 1\nn: 2\nx: 3', expected: { true: 1, false: 2, x: 3 } },
     { name: 'quoted numbers stay strings', source: 'port: "8080"', expected: { port: '8080' } },
+    // go-yaml has no base-60 numbers: times and port pairs stay strings; octal and underscores are numbers.
+    {
+      name: 'no base-60 numbers',
+      source: 'at: 1:20\nports: 8080:80\nmode: 0755\nbig: 1_000',
+      expected: { at: '1:20', ports: '8080:80', mode: 493, big: 1000 },
+    },
     { name: 'an empty document', source: '', expected: null },
     { name: 'a comment only', source: '# nothing', expected: null },
     { name: 'a list', source: '- a: 1\n- a: 2', expected: [{ a: 1 }, { a: 2 }] },

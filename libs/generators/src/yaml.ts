@@ -2,14 +2,19 @@ import { parse, parseAllDocuments } from 'yaml';
 
 /**
  * YAML as Kubernetes and Argo CD read it (go-yaml, YAML 1.1: `yes`/`no` are booleans,
- * `<<` merges), except that timestamps stay strings as they do when Go decodes into
- * an untyped value. Duplicate keys are an error.
+ * `<<` merges, `0755` is octal), except where go-yaml itself departs from YAML 1.1:
+ * timestamps stay strings when Go decodes into an untyped value, and there are no
+ * base-60 numbers (`1:20` stays a string). Duplicate keys are an error.
  */
 const OPTIONS = {
   version: '1.1',
   merge: true,
   uniqueKeys: true,
-  customTags: (tags: unknown[]) => tags.filter((tag) => (tag as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+  customTags: (tags: unknown[]) =>
+    tags.filter((tag) => {
+      const { tag: name, format } = tag as { tag?: string; format?: string };
+      return name !== 'tag:yaml.org,2002:timestamp' && format !== 'TIME';
+    }),
 } as const;
 
 /** Parses one YAML (or JSON) document. Throws the parser's error, with line and column. */
