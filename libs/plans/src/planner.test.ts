@@ -148,6 +148,20 @@ describe('Planner', () => {
     assert.equal(renderer.calls[0]?.kubeVersion, 'v1.34.0');
   });
 
+  it("renders per Application when a source uses Argo CD's build variables, and passes revision and project", async () => {
+    const renderer = new RecordingRenderer({ web: [deployment('web')] });
+    const planner = new Planner({ git: fixedGit, checkouts, renderer });
+    const withVariable = { path: 'web', kustomize: { commonLabels: { app: '$ARGOCD_APP_NAME' } } };
+    const plans = await planner.plan(
+      [app('a', { name: 'prod', namespace: 'a' }, withVariable), app('b', { name: 'dev', namespace: 'b' }, withVariable)],
+      CLUSTERS,
+    );
+    assert.equal(plans.length, 2);
+    assert.equal(renderer.calls.length, 2, 'the output depends on the Application name');
+    assert.equal(renderer.calls[0]?.revision, 'a'.repeat(40));
+    assert.equal(renderer.calls[0]?.project, 'default');
+  });
+
   it('isolates failures: a broken source, an unknown destination and a shared object fail only their Application', async () => {
     const renderer = new RecordingRenderer({
       web: [deployment('web')],

@@ -106,6 +106,8 @@ export class Planner {
           appName: application.metadata.name,
           source: r.source,
           refs,
+          revision: r.planned.commit,
+          project: base.project,
           ...(r.checkout ? { checkout: r.checkout } : {}),
           ...(base.namespace ? { namespace: base.namespace } : {}),
           ...(cluster?.kubeVersion ? { kubeVersion: cluster.kubeVersion } : {}),
@@ -162,6 +164,16 @@ export class Planner {
       kustomize: source.kustomize ?? null,
       directory: source.directory ?? null,
       refs: all.filter((r) => r.source.ref).map((r) => [r.source.ref, r.source.repoURL, r.planned.commit]),
+      // Argo CD's build variables ($ARGOCD_APP_NAME, ...) make the output depend on the Application itself.
+      ...(BUILD_VARIABLE.test(JSON.stringify(source))
+        ? {
+            appName: input.appName,
+            project: input.project ?? null,
+            namespace: input.namespace ?? null,
+            kubeVersion: input.kubeVersion ?? null,
+            apiVersions: input.apiVersions ?? null,
+          }
+        : {}),
       ...(kind === 'helm'
         ? {
             releaseName: (source.helm?.releaseName as string | undefined) ?? input.appName,
@@ -192,6 +204,8 @@ function applicationSources(application: Application): ApplicationSource[] {
   });
   return sources;
 }
+
+const BUILD_VARIABLE = /\$\{?(ARGOCD_|KUBE_)/;
 
 const isRefOnly = (source: ApplicationSource): boolean =>
   source.ref !== undefined && source.path === undefined && source.chart === undefined;

@@ -23,10 +23,18 @@ describe('envsubst (Go os.Expand with Argo CD build variables)', () => {
     assert.equal(envsubst('no dollars', env, 'f'), 'no dollars');
   });
 
-  it('refuses variables only Argo CD knows', () => {
+  it('refuses the revision and project when the render was not given them', () => {
     assert.throws(
       () => envsubst('img:$ARGOCD_APP_REVISION_SHORT', env, 'kustomize.images[0]'),
-      /kustomize\.images\[0\]: \$ARGOCD_APP_REVISION_SHORT is not available/,
+      /kustomize\.images\[0\]: \$ARGOCD_APP_REVISION_SHORT is not known for this render/,
+    );
+  });
+
+  it('substitutes the revision and project when given', () => {
+    const known = buildEnv({ appName: 'shop', source: { repoURL: 'r' }, refs: new Map(), revision: '0123456789abcdef', project: 'team-a' });
+    assert.equal(
+      envsubst('$ARGOCD_APP_REVISION_SHORT/${ARGOCD_APP_REVISION_SHORT_8}@$ARGOCD_APP_PROJECT_NAME', known, 'f'),
+      '0123456/01234567@team-a',
     );
   });
 });

@@ -4,8 +4,9 @@ import type { RenderSourceInput } from './renderers/types.js';
 /**
  * Argo CD's build environment: `$ARGOCD_APP_NAME` and friends, substituted into Helm
  * parameters and value file paths and into kustomize images and labels. Variables the
- * render input cannot know (the revision, the project) are refused rather than replaced
- * by an empty string, which would render something different from Argo CD silently.
+ * render input does not carry (the revision or project, when the caller gave none) are
+ * refused rather than replaced by an empty string, which would render something different
+ * from Argo CD silently.
  */
 const UNAVAILABLE = new Set(['ARGOCD_APP_REVISION', 'ARGOCD_APP_REVISION_SHORT', 'ARGOCD_APP_REVISION_SHORT_8', 'ARGOCD_APP_PROJECT_NAME']);
 
@@ -19,6 +20,12 @@ export function buildEnv(input: RenderSourceInput): BuildEnv {
     ['ARGOCD_APP_SOURCE_PATH', input.source.path ?? ''],
     ['ARGOCD_APP_SOURCE_TARGET_REVISION', input.source.targetRevision ?? ''],
   ]);
+  if (input.revision !== undefined) {
+    env.set('ARGOCD_APP_REVISION', input.revision);
+    env.set('ARGOCD_APP_REVISION_SHORT', input.revision.slice(0, 7));
+    env.set('ARGOCD_APP_REVISION_SHORT_8', input.revision.slice(0, 8));
+  }
+  if (input.project !== undefined) env.set('ARGOCD_APP_PROJECT_NAME', input.project);
   if (input.kubeVersion !== undefined) env.set('KUBE_VERSION', input.kubeVersion);
   if (input.apiVersions !== undefined) env.set('KUBE_API_VERSIONS', input.apiVersions.join(','));
   return env;
@@ -49,8 +56,9 @@ export function envsubst(text: string, env: BuildEnv, field: string): string {
 
 function lookup(name: string, env: BuildEnv, field: string): string {
   if (name === '$') return '$';
-  if (UNAVAILABLE.has(name)) throw new SourceError(`${field}: $${name} is not available when rendering outside Argo CD`);
-  return env.get(name) ?? '';
+  const value = env.get(name);
+  if (value === undefined && UNAVAILABLE.has(name)) throw new SourceError(`${field}: $${name} is not known for this render`);
+  return value ?? '';
 }
 
 const SPECIAL = new Set('*#$@!?-0123456789');

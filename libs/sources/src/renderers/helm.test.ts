@@ -137,7 +137,10 @@ describe('HelmRenderer', () => {
     assert.equal(withParameters.strKind, 'string');
     assert.equal(withParameters.color, 'shop-shop-ns');
     assert.equal((await render({ parameters: [{ name: 'str', value: '123' }] })).strKind, 'int64');
-    await assert.rejects(render({ parameters: [{ name: 'x', value: '$ARGOCD_APP_REVISION' }] }), /\$ARGOCD_APP_REVISION is not available/);
+    await assert.rejects(
+      render({ parameters: [{ name: 'x', value: '$ARGOCD_APP_REVISION' }] }),
+      /\$ARGOCD_APP_REVISION is not known for this render/,
+    );
   });
 
   it('reads $ref value files and file parameters from another source checkout', async (t) => {

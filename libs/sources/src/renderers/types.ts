@@ -43,6 +43,10 @@ export interface RenderSourceInput {
   refs: ReadonlyMap<string, string>;
   /** The destination namespace: Helm's `--namespace`, kustomize's default. */
   namespace?: string;
+  /** The resolved commit (or chart version): `$ARGOCD_APP_REVISION` in Helm parameters and kustomize fields. */
+  revision?: string;
+  /** The Application's project: `$ARGOCD_APP_PROJECT_NAME`. */
+  project?: string;
   /** Target cluster facts, when known, for `helm template --kube-version/--api-versions`. */
   kubeVersion?: string;
   apiVersions?: readonly string[];
