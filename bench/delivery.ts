@@ -9,10 +9,10 @@ import pg from 'pg';
 import { startGitHttpServer, TestRepository } from '../test/support/index.js';
 
 /**
- * Delivery: BENCH_AGENTS simulated agents (default 2,000) long-poll one hub (its own
- * process) on loopback; one ApplicationSet change must reach all of them. Reports the
- * latency from the change to each agent's receipt (p50/p99/max), the part of it after
- * the revision was stored, errors, and the hub's RSS while every poll is held.
+ * Delivery: BENCH_AGENTS simulated agents (default 2,000) long-poll one hub on loopback
+ * (an API process holding the polls and a worker process, as deployed); one ApplicationSet
+ * change must reach all of them. Reports the latency from the change to each agent's
+ * receipt (p50/p99/max), errors, and the API process's RSS while every poll is held.
  */
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2_000);
@@ -60,20 +60,21 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const dbUrl = new URL(POSTGRES);
   dbUrl.pathname = `/${db}`;
-  const hub = spawn(process.execPath, [new URL('../apps/hub/src/main.js', import.meta.url).pathname], {
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: dbUrl.toString(),
-      FLOTILLA_ADMIN_TOKEN: ADMIN,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FLOTILLA_REDIS_PREFIX: prefix,
-      FLOTILLA_CACHE_DIR: join(work, 'cache'),
-      FLOTILLA_LONG_POLL_SECONDS: '120',
-      FLOTILLA_GIT_POLL_SECONDS: '0',
-    },
-    stdio: ['ignore', process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore', 'inherit'],
-  });
+  const hubEnv = {
+    PATH: process.env.PATH,
+    DATABASE_URL: dbUrl.toString(),
+    FLOTILLA_ADMIN_TOKEN: ADMIN,
+    HOST: '127.0.0.1',
+    FLOTILLA_REDIS_PREFIX: prefix,
+    FLOTILLA_CACHE_DIR: join(work, 'cache'),
+    FLOTILLA_LONG_POLL_SECONDS: '120',
+    FLOTILLA_GIT_POLL_SECONDS: '0',
+  };
+  const main = new URL('../apps/hub/src/main.js', import.meta.url).pathname;
+  const stdio: ['ignore', 'inherit' | 'ignore', 'inherit'] = ['ignore', process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore', 'inherit'];
+  // The API role (which holds the agents' polls) and the worker role in their own processes, as deployed.
+  const hub = spawn(process.execPath, [main], { env: { ...hubEnv, PORT: String(port), FLOTILLA_ROLES: 'api' }, stdio });
+  let worker: ReturnType<typeof spawn> | undefined;
   const call = async (method: string, path: string, token: string, body?: unknown, type = 'application/json') => {
     const response = await fetch(`${base}${path}`, {
       method,
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
       if (i > 120) throw new Error('hub did not become ready');
       await new Promise((r) => setTimeout(r, 250));
     }
+    // The API process applied the migrations; now the worker can start.
+    worker = spawn(process.execPath, [main], {
+      env: { ...hubEnv, PORT: String(await freePort()), FLOTILLA_ROLES: 'worker', FLOTILLA_SKIP_MIGRATIONS: 'true' },
+      stdio,
+    });
     const names = Array.from({ length: AGENTS }, (_, i) => `c${i}`);
     const credentials = new Map<string, string>();
     await pool(names, 16, async (name) => {
@@ -166,11 +172,15 @@ spec:
         maxMs: sorted.at(-1),
         hubRssHeldMiB: heldRss,
         hubPeakRssMiB: rssMiB(hub.pid as number, 'VmHWM'),
+        workerPeakRssMiB: rssMiB(worker?.pid as number, 'VmHWM'),
       })}\n`,
     );
   } finally {
-    hub.kill('SIGTERM');
-    await new Promise((resolve) => hub.once('exit', resolve));
+    for (const child of [hub, worker]) {
+      if (!child) continue;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
     await git.close();
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();

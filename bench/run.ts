@@ -76,13 +76,14 @@ interface DeliveryResult {
   maxMs: number;
   hubRssHeldMiB: number;
   hubPeakRssMiB: number;
+  workerPeakRssMiB: number;
 }
 const delivery = runScenario<DeliveryResult>('./delivery.js', 'delivery');
 console.log('\n## delivery: 2,000 agents long-polling one hub, one ApplicationSet change\n');
-console.log('| agents | delivered | errors | p50 | p99 | max | hub RSS (polls held) | hub peak RSS |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| agents | delivered | errors | p50 | p99 | max | API RSS (polls held) | API peak RSS | worker peak RSS |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(
-  `| ${delivery.agents} | ${delivery.delivered} | ${delivery.errors} | ${delivery.p50Ms} ms | ${delivery.p99Ms} ms | ${delivery.maxMs} ms | ${delivery.hubRssHeldMiB.toFixed(0)} MiB | ${delivery.hubPeakRssMiB.toFixed(0)} MiB |`,
+  `| ${delivery.agents} | ${delivery.delivered} | ${delivery.errors} | ${delivery.p50Ms} ms | ${delivery.p99Ms} ms | ${delivery.maxMs} ms | ${delivery.hubRssHeldMiB.toFixed(0)} MiB | ${delivery.hubPeakRssMiB.toFixed(0)} MiB | ${delivery.workerPeakRssMiB.toFixed(0)} MiB |`,
 );
 console.log(
   `targets: p99 < 2 s (${delivery.p99Ms < 2000 ? 'met' : 'MISSED'}), RSS < 512 MiB (${delivery.hubRssHeldMiB < 512 ? 'met' : 'MISSED'})`,

@@ -19,8 +19,9 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    this.redis.subscriber.on('message', (channel: string, clusterId: string) => {
-      if (channel === this.channel) this.wake(clusterId);
+    // A message names one or more clusters (comma-separated): one message per plan batch.
+    this.redis.subscriber.on('message', (channel: string, clusterIds: string) => {
+      if (channel === this.channel) for (const id of clusterIds.split(',')) this.wake(id);
     });
     await this.redis.subscriber.subscribe(this.channel);
   }
@@ -32,9 +33,7 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
 
   async publish(clusterIds: readonly string[]): Promise<void> {
     if (clusterIds.length === 0) return;
-    const pipeline = this.redis.client.pipeline();
-    for (const id of clusterIds) pipeline.publish(this.channel, id);
-    await pipeline.exec();
+    await this.redis.client.publish(this.channel, clusterIds.join(','));
   }
 
   /** Resolves when the cluster may have a new revision, after `timeoutMs`, or when `signal` aborts. */

@@ -96,14 +96,14 @@ export class RenderService {
       if (!locked[0] || locked[0].renderedGeneration >= generation) return undefined;
       const previous = await tx.generatedApplication.findMany({ where: { appSetId } });
       await tx.generatedApplication.deleteMany({ where: { appSetId } });
-      await tx.generatedApplication.createMany({
-        data: rows.map((r) => ({
-          appSetId,
-          name: r.name,
-          clusterId: r.clusterId,
-          application: r.application as unknown as Prisma.InputJsonValue,
-        })),
-      });
+      if (rows.length > 0) {
+        // One INSERT of arrays: far cheaper than Prisma's row-by-row JSON for thousands of Applications.
+        await tx.$executeRaw`
+          INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application)
+          SELECT gen_random_uuid(), ${appSetId}::uuid, r.name, r."clusterId", r.application
+            FROM unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.clusterId)}::uuid[], ${rows.map((r) => JSON.stringify(r.application))}::jsonb[])
+              AS r(name, "clusterId", application)`;
+      }
       const now = new Date();
       let next = setCondition(
         conditions,
