@@ -49,6 +49,7 @@ interface ResolvedSource {
  */
 export class Planner {
   private readonly renders: LRUCache<string, Promise<KubeObject[]>>;
+  private readonly kinds: LRUCache<string, Promise<SourceKind>>;
   private readonly limit: ReturnType<typeof pLimit>;
   readonly stats: PlannerStats = { sourcesRequested: 0, rendersExecuted: 0 };
 
@@ -57,6 +58,7 @@ export class Planner {
     options: PlannerOptions = {},
   ) {
     this.renders = new LRUCache({ max: options.cacheEntries ?? 5_000 });
+    this.kinds = new LRUCache({ max: 50_000 });
     this.limit = pLimit(options.concurrency ?? 4);
   }
 
@@ -113,7 +115,7 @@ export class Planner {
           ...(cluster?.kubeVersion ? { kubeVersion: cluster.kubeVersion } : {}),
           ...(cluster?.apiVersions ? { apiVersions: cluster.apiVersions } : {}),
         };
-        const kind = await this.ports.renderer.detectKind(renderInput);
+        const kind = await this.detectKind(renderInput, r);
         r.planned.kind = kind;
         rendered.push(...(await this.render(kind, renderInput, r, resolved)));
       }
@@ -150,39 +152,49 @@ export class Planner {
     return { source, planned, checkout: await this.ports.checkouts.checkout(source.repoURL, planned.commit) };
   }
 
+  /**
+   * A source's kind depends only on its options and the files at its commit, both immutable:
+   * detect it once (detection reads the checkout) and remember it.
+   */
+  private detectKind(input: RenderSourceInput, resolved: ResolvedSource): Promise<SourceKind> {
+    const key = JSON.stringify([input.source.repoURL, resolved.planned.commit, input.source]);
+    let kind = this.kinds.get(key);
+    if (!kind) {
+      kind = this.ports.renderer.detectKind(input);
+      kind.catch(() => this.kinds.delete(key));
+      this.kinds.set(key, kind);
+    }
+    return kind;
+  }
+
   /** Renders once per distinct input: same source, commit, options and (for Helm) release facts. */
   private render(kind: SourceKind, input: RenderSourceInput, resolved: ResolvedSource, all: ResolvedSource[]): Promise<KubeObject[]> {
     this.stats.sourcesRequested++;
     const { source } = input;
-    const key = contentHash({
+    // The key is built here in a fixed shape, so plain JSON identifies it (no canonicalisation needed).
+    const key = JSON.stringify([
       kind,
-      repoURL: source.repoURL,
-      commit: resolved.planned.commit,
-      path: source.path ?? null,
-      chart: source.chart ?? null,
-      helm: source.helm ?? null,
-      kustomize: source.kustomize ?? null,
-      directory: source.directory ?? null,
-      refs: all.filter((r) => r.source.ref).map((r) => [r.source.ref, r.source.repoURL, r.planned.commit]),
+      source.repoURL,
+      resolved.planned.commit,
+      source.path ?? null,
+      source.chart ?? null,
+      source.helm ?? null,
+      source.kustomize ?? null,
+      source.directory ?? null,
+      all.filter((r) => r.source.ref).map((r) => [r.source.ref, r.source.repoURL, r.planned.commit]),
       // Argo CD's build variables ($ARGOCD_APP_NAME, ...) make the output depend on the Application itself.
-      ...(BUILD_VARIABLE.test(JSON.stringify(source))
-        ? {
-            appName: input.appName,
-            project: input.project ?? null,
-            namespace: input.namespace ?? null,
-            kubeVersion: input.kubeVersion ?? null,
-            apiVersions: input.apiVersions ?? null,
-          }
-        : {}),
-      ...(kind === 'helm'
-        ? {
-            releaseName: (source.helm?.releaseName as string | undefined) ?? input.appName,
-            namespace: input.namespace ?? null,
-            kubeVersion: input.kubeVersion ?? null,
-            apiVersions: input.apiVersions ?? null,
-          }
-        : {}),
-    });
+      BUILD_VARIABLE.test(JSON.stringify(source))
+        ? [input.appName, input.project ?? null, input.namespace ?? null, input.kubeVersion ?? null, input.apiVersions ?? null]
+        : null,
+      kind === 'helm'
+        ? [
+            (source.helm?.releaseName as string | undefined) ?? input.appName,
+            input.namespace ?? null,
+            input.kubeVersion ?? null,
+            input.apiVersions ?? null,
+          ]
+        : null,
+    ]);
     let objects = this.renders.get(key);
     if (!objects) {
       this.stats.rendersExecuted++;
