@@ -22,6 +22,7 @@ import {
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
+const GIT_PASSWORD = 'e2e-git-token-0123456789';
 const MANIFESTS = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: guestbook-settings}
@@ -84,7 +85,8 @@ describe('hub', () => {
     const root = tempDir(t);
     repo = TestRepository.init(join(root, 'apps.git'));
     repo.commit({ 'guestbook/manifests.yaml': MANIFESTS });
-    git = await startGitHttpServer(root);
+    // The repository needs credentials: the hub must send the ones it is configured with.
+    git = await startGitHttpServer(root, { username: 'flotilla', password: GIT_PASSWORD });
     t.after(() => git.close());
     repoURL = git.url('apps.git');
     redis = createRedisPrefix(t);
@@ -97,6 +99,7 @@ describe('hub', () => {
       FLOTILLA_GIT_POLL_SECONDS: '1',
       FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: '5',
       FLOTILLA_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      FLOTILLA_GIT_CREDENTIALS: JSON.stringify([{ urlPrefix: 'http://127.0.0.1:', username: 'flotilla', password: GIT_PASSWORD }]),
       FLOTILLA_CACHE_DIR: tempDir(t),
     };
     hub = await startHub(t, env);
@@ -240,6 +243,15 @@ describe('hub', () => {
       [['guestbook-prod-eu', 'Healthy']],
     );
     assert.equal((await admin.get('/api/v1/clusters/prod-eu')).body.state, 'connected');
+    const fleet = (await admin.get('/api/v1/applications?applicationSet=guestbook')).body as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      fleet.map((a) => [a.name, a.cluster, a.health]),
+      [
+        ['guestbook-dev', 'dev', 'Unknown'],
+        ['guestbook-prod-eu', 'prod-eu', 'Healthy'],
+        ['guestbook-prod-us', 'prod-us', 'Unknown'],
+      ],
+    );
     const badReport = await euAgent.post('/agent/v1/status', { revision: -1, applications: [] });
     assert.equal(badReport.status, 400);
 

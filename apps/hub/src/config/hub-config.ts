@@ -46,6 +46,33 @@ const hubConfigSchema = z.object({
         .map((prefix) => prefix.trim())
         .filter((prefix) => prefix.length > 0),
     ),
+  /**
+   * Git credentials by repository URL prefix, as JSON:
+   * `[{"urlPrefix": "https://github.com/org/", "username": "x", "password": "token"}]`
+   * (or `sshPrivateKeyFile` / `sshKnownHostsFile` for ssh URLs). Never logged.
+   */
+  FLOTILLA_GIT_CREDENTIALS: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON list' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.array(
+        z.strictObject({
+          urlPrefix: z.string().min(1),
+          username: z.string().optional(),
+          password: z.string().optional(),
+          sshPrivateKeyFile: z.string().optional(),
+          sshKnownHostsFile: z.string().optional(),
+        }),
+      ),
+    ),
   /** Where git repositories and checkouts are cached. */
   FLOTILLA_CACHE_DIR: z.string().default('/tmp/flotilla-cache'),
 });

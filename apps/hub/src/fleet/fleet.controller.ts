@@ -47,6 +47,36 @@ export class FleetController {
     return { revision: row.revision, hash: row.hash, createdAt: row.createdAt, plan: row.plan };
   }
 
+  @Get('applications')
+  @Allow('viewer')
+  @ApiOperation({ summary: 'Generated Applications across ApplicationSets, with their cluster and reported status' })
+  async applications(@Query('cluster') cluster?: string, @Query('applicationSet') applicationSet?: string): Promise<unknown[]> {
+    const rows = await this.prisma.generatedApplication.findMany({
+      where: {
+        ...(cluster ? { cluster: { name: cluster } } : {}),
+        ...(applicationSet ? { appSet: { name: applicationSet } } : {}),
+      },
+      include: { cluster: { select: { id: true, name: true } }, appSet: { select: { namespace: true, name: true } } },
+      orderBy: { name: 'asc' },
+      take: 5000,
+    });
+    const statuses = await this.prisma.applicationStatus.findMany({
+      where: { clusterId: { in: [...new Set(rows.map((r) => r.cluster?.id).filter((id): id is string => id !== undefined))] } },
+    });
+    const statusOf = new Map(statuses.map((s) => [`${s.clusterId}/${s.application}`, s]));
+    return rows.map((row) => {
+      const status = row.cluster ? statusOf.get(`${row.cluster.id}/${row.name}`) : undefined;
+      return {
+        name: row.name,
+        applicationSet: `${row.appSet.namespace}/${row.appSet.name}`,
+        cluster: row.cluster?.name ?? null,
+        sync: status?.sync ?? 'Unknown',
+        health: status?.health ?? 'Unknown',
+        appliedRevision: status?.appliedRevision ?? null,
+      };
+    });
+  }
+
   @Get('clusters/:name/applications')
   @Allow('viewer')
   @ApiOperation({ summary: 'Sync and health of each Application on a cluster, as its agent reported' })

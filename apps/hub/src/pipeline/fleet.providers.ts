@@ -19,7 +19,11 @@ export const gitProvider: Provider = {
   provide: GIT,
   inject: [HUB_CONFIG],
   useFactory: (config: HubConfig): RemoteGitRepositories =>
-    new RemoteGitRepositories({ cacheDir: join(config.FLOTILLA_CACHE_DIR, 'git'), minFetchIntervalMs: 10_000 }),
+    new RemoteGitRepositories({
+      cacheDir: join(config.FLOTILLA_CACHE_DIR, 'git'),
+      minFetchIntervalMs: 10_000,
+      credentials: config.FLOTILLA_GIT_CREDENTIALS,
+    }),
 };
 
 /** The planner, with its content-addressed render cache, shared by every plan job of the process. */
