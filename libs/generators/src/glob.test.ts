@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { createRepository, type TestRepository } from '#testing';
 import { compileGitPathspec, compileGoPathPattern, GlobSyntaxError } from './glob.js';
 
 describe('compileGoPathPattern', () => {
@@ -133,16 +130,6 @@ describe('compileGoPathPattern', () => {
   });
 });
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Flotilla Test',
-  GIT_AUTHOR_EMAIL: 'test@flotilla.invalid',
-  GIT_COMMITTER_NAME: 'Flotilla Test',
-  GIT_COMMITTER_EMAIL: 'test@flotilla.invalid',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
-
 const REPO_FILES = [
   'config.json',
   'a/config.json',
@@ -182,31 +169,29 @@ const REPO_FILES = [
 ];
 
 describe('compileGitPathspec against real git ls-files', () => {
-  let repo = '';
+  let repo: TestRepository | undefined;
   let allFiles: string[] = [];
+  const cleanups: Array<() => void> = [];
 
   const gitLsFiles = (pattern: string): string[] =>
-    execFileSync('git', ['ls-files', '-z', '--', pattern], { cwd: repo, env: GIT_ENV, encoding: 'utf8' })
+    (repo as TestRepository)
+      .git('ls-files', '-z', '--', pattern)
       .split('\0')
       .filter((p) => p.length > 0)
       .sort();
   const ours = (pattern: string): string[] => allFiles.filter(compileGitPathspec(pattern)).sort();
 
   before(() => {
-    repo = mkdtempSync(join(tmpdir(), 'flotilla-pathspec-'));
-    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: GIT_ENV });
-    for (const file of REPO_FILES) {
-      mkdirSync(join(repo, dirname(file)), { recursive: true });
-      writeFileSync(join(repo, file), `${file}\n`);
-    }
-    execFileSync('git', ['add', '-A'], { cwd: repo, env: GIT_ENV });
-    execFileSync('git', ['commit', '-q', '-m', 'files'], { cwd: repo, env: GIT_ENV });
+    repo = createRepository(
+      { after: (fn) => void cleanups.push(fn as () => void) },
+      Object.fromEntries(REPO_FILES.map((file) => [file, `${file}\n`])),
+    );
     allFiles = gitLsFiles('.');
     assert.equal(allFiles.length, REPO_FILES.length);
   });
 
   after(() => {
-    if (repo) rmSync(repo, { recursive: true, force: true });
+    for (const cleanup of cleanups) cleanup();
   });
 
   const patterns = [
