@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -38,6 +40,15 @@ function runScenario<T = Result>(script: string, scenario: string, env: Record<s
 
 const row = (label: string, r: Result): string =>
   `| ${label} | ${r.applications.toLocaleString('en')} | ${r.seconds.toFixed(2)} s | ${Math.round(r.appsPerSecond).toLocaleString('en')} | ${r.peakRssMiB.toFixed(0)} MiB |`;
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+};
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
 
 const matrix = runScenario('./render-matrix.js', 'matrix');
 // The baseline parses every template string again per Application; a tenth of the size keeps it short.
@@ -88,3 +99,8 @@ console.log(
 console.log(
   `targets: p99 < 2 s (${delivery.p99Ms < 2000 ? 'met' : 'MISSED'}), RSS < 512 MiB (${delivery.hubRssHeldMiB < 512 ? 'met' : 'MISSED'})`,
 );
+
+// Every figure of this run, for comparison between runs (not committed).
+const resultsFile = process.env.BENCH_RESULTS ?? 'bench-results.json';
+writeFileSync(resultsFile, `${JSON.stringify({ machine, render: { matrix, naive }, plans: { plans, uncached }, delivery }, null, 2)}\n`);
+console.log(`\nresults written to ${resultsFile}`);
