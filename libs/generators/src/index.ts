@@ -8,4 +8,4 @@ export { isEmptySelector, type LabelSelector, labelSelectorSchema, matchesSelect
 export type { ClusterSource, GeneratorSources, GitSource, GitTreeEntry, PullRequestSource } from './sources.js';
 export { type ApplicationTemplate, applicationTemplateSchema, mergeTemplates } from './template.js';
 export { type GeneratorResult, runGeneratorEntry } from './transform.js';
-export { parseYaml, parseYamlStream, yamlErrorReason } from './yaml.js';
+export { KUBERNETES_YAML_OPTIONS, parseYaml, parseYamlStream, yamlErrorReason } from './yaml.js';

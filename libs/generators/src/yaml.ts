@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
  * timestamps stay strings when Go decodes into an untyped value, and there are no
  * base-60 numbers (`1:20` stays a string). Duplicate keys are an error.
  */
-const OPTIONS = {
+export const KUBERNETES_YAML_OPTIONS = {
   version: '1.1',
   merge: true,
   uniqueKeys: true,
@@ -19,12 +19,12 @@ const OPTIONS = {
 
 /** Parses one YAML (or JSON) document. Throws the parser's error, with line and column. */
 export function parseYaml(source: string): unknown {
-  return parse(source, OPTIONS as never);
+  return parse(source, KUBERNETES_YAML_OPTIONS as never);
 }
 
 /** Parses a multi-document YAML stream, skipping empty documents. */
 export function parseYamlStream(source: string): unknown[] {
-  const documents = parseAllDocuments(source, OPTIONS as never);
+  const documents = parseAllDocuments(source, KUBERNETES_YAML_OPTIONS as never);
   const list = Array.isArray(documents) ? documents : [documents];
   const out: unknown[] = [];
   for (const document of list) {

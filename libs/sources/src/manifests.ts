@@ -1,24 +1,10 @@
 import { parseAllDocuments } from 'yaml';
 import { SourceError } from '#contracts';
+import { KUBERNETES_YAML_OPTIONS } from '#generators';
 import type { KubeObject } from './renderers/types.js';
 
-/**
- * YAML as Kubernetes and Argo CD read it (go-yaml v2, YAML 1.1: `yes`/`on` are booleans,
- * `0755` is octal, `<<` merges), except that timestamps and sexagesimal numbers stay
- * strings as they do when Go decodes into an untyped value. Duplicate keys are an error.
- * Tool output is read the same way: Argo CD parses `helm template` output with the same
- * decoder, and an unquoted `yes` in a chart template means `true` there too.
- */
-const YAML_OPTIONS = {
-  version: '1.1',
-  merge: true,
-  uniqueKeys: true,
-  customTags: (tags: unknown[]) =>
-    tags.filter((tag) => {
-      const { tag: name, format } = tag as { tag?: string; format?: string };
-      return name !== 'tag:yaml.org,2002:timestamp' && format !== 'TIME';
-    }),
-} as const;
+// Tool output is read in the same YAML dialect as ApplicationSets (go-yaml's): Argo CD parses
+// `helm template` output with the same decoder, so an unquoted `yes` in a chart means `true`.
 
 /** Why a document is not an object; thrown inside this module only. */
 class InvalidDocument extends Error {}
@@ -69,7 +55,7 @@ export function parseJsonManifest(text: string, origin: string): KubeObject[] {
 
 /** Documents are numbered from 1, counting empty ones, so the number matches the file. */
 function forEachObject(text: string, origin: string, visit: (object: KubeObject) => void): void {
-  const documents = parseAllDocuments(text, YAML_OPTIONS as never);
+  const documents = parseAllDocuments(text, KUBERNETES_YAML_OPTIONS as never);
   const list = Array.isArray(documents) ? documents : [];
   list.forEach((document, i) => {
     const error = document.errors[0];
