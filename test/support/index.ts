@@ -63,5 +63,6 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
   repo.commit(files, 'initial');
   return repo;
 }
+export { type CliResult, runFlotilla } from './cli.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 export { createRedisPrefix, createTestDatabase, eventually, hubClient, type RunningHub, startHub } from './hub.js';

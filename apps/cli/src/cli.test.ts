@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { createRepository, tempDir } from '#testing';
+import { createRepository, runFlotilla, tempDir } from '#testing';
 
-const BIN = new URL('../../../../bin/flotilla.js', import.meta.url).pathname;
-
-/** Runs the installed `flotilla` executable as a user would. */
-function flotilla(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const flotilla = (args: string[], input?: string) => runFlotilla(args, input === undefined ? {} : { input });
 
 const REPO_URL = 'https://git.example.com/platform/cluster-config.git';
 

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createRepository, tempDir } from '#testing';
+import { createRepository, runFlotilla, tempDir } from '#testing';
 import { type TestBinaries, testBinaries } from '../../../libs/sources/src/test-support/tools.js';
 
-const BIN = new URL('../../../../bin/flotilla.js', import.meta.url).pathname;
 const REPO_URL = 'https://git.example.com/platform/apps.git';
 
 const CHART = {
@@ -81,14 +79,10 @@ describe('flotilla plan', () => {
     tools = await testBinaries();
   });
 
-  function flotilla(args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [BIN, ...args], {
-      encoding: 'utf8',
-      timeout: 120_000,
+  const flotilla = (args: string[]) =>
+    runFlotilla(args, {
       env: { PATH: process.env.PATH, HELM_BIN: tools.helm, KUSTOMIZE_BIN: tools.kustomize, KUBECTL_BIN: tools.kubectl },
     });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
 
   it('renders helm, kustomize and plain sources into one plan per cluster, and diffs a later commit', (t) => {
     const dir = tempDir(t);
