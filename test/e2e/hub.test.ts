@@ -325,6 +325,38 @@ describe('hub', () => {
     assert.ok(events.some((e) => e.type === 'ClusterUnreachable'));
   });
 
+  it('serves older revisions and forgets a deleted cluster with its agent', async () => {
+    const revisions = (await admin.get('/api/v1/clusters/dev/plans')).body as Array<{ revision: number; hash: string }>;
+    const oldest = revisions.at(-1) as { revision: number; hash: string };
+    const old = await admin.get(`/api/v1/clusters/dev/plans/${oldest.revision}`);
+    assert.equal(old.status, 200);
+    assert.equal(old.body.hash, oldest.hash);
+    assert.equal((await admin.get('/api/v1/clusters/dev/plans/9999')).status, 404);
+
+    const bootstrap = await admin.post('/api/v1/clusters/dev/bootstrap-tokens', {});
+    const agent = hubClient(
+      hub.url,
+      (await hubClient(hub.url).post('/agent/v1/register', { bootstrapToken: bootstrap.body.token })).body.credential as string,
+    );
+    assert.equal((await agent.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);
+    assert.equal((await admin.delete('/api/v1/clusters/dev')).status, 204);
+    assert.equal((await admin.get('/api/v1/clusters/dev')).status, 404);
+    assert.equal((await agent.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 401, 'the deleted cluster credential stops working');
+    await eventually(
+      async () => {
+        const apps = (await admin.get('/api/v1/applicationsets/argocd/guestbook/applications')).body as Array<{ name: string }>;
+        return apps.some((a) => a.name === 'guestbook-dev') ? undefined : true;
+      },
+      20_000,
+      'guestbook-dev to leave the ApplicationSet',
+    );
+    // Put it back for the tests that follow.
+    assert.equal(
+      (await admin.post('/api/v1/clusters', { name: 'dev', server: 'https://dev.example.com', labels: { env: 'prod' } })).status,
+      201,
+    );
+  });
+
   it('removes the Applications of a deleted ApplicationSet from the plans', async () => {
     assert.equal((await admin.delete('/api/v1/applicationsets/argocd/guestbook')).status, 204);
     for (const cluster of ['prod-eu', 'prod-us', 'dev']) {

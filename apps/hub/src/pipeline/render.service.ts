@@ -52,10 +52,10 @@ export class RenderService {
       return 'failed';
     }
 
+    const idByName = new Map(clusters.map((c) => [c.name, c.id]));
     const byServerOrName = (app: Application): string | null => {
       const match = resolveDestination(app.spec.destination as never, infos);
-      if ('error' in match) return null;
-      return clusters.find((c) => c.name === match.cluster.name)?.id ?? null;
+      return 'error' in match ? null : (idByName.get(match.cluster.name) ?? null);
     };
     const rows = applications.map((application) => ({
       name: application.metadata.name,
