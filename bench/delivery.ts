@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,32 @@ async function pool<T>(items: readonly T[], width: number, work: (item: T) => Pr
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+/** CPU time (user + system) a process has used, in ms; /proc counts in clock ticks of 10 ms on Linux. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0; // the process ended between listing and reading
+  }
+}
+
+/** CPU time of every process with this command name (Postgres runs one backend per connection). */
+function cpuMsByName(command: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    let name = '';
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (name === command) total += cpuMs(Number(pid));
+  }
+  return total;
+}
 
 function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -140,26 +167,50 @@ spec:
     const receipts: number[] = [];
     const stored: number[] = [];
     let changedAt = 0;
-    const polls = names.map(async (name) => {
-      const r = await fetch(`${base}/agent/v1/plan?after=${current.get(name)}&waitSeconds=110`, {
-        headers: { authorization: `Bearer ${credentials.get(name)}` },
-      }).catch(() => undefined);
-      const at = Date.now();
-      if (!r || r.status !== 200) {
-        errors++;
-        return;
-      }
-      const body = (await r.json()) as { revision: number };
-      receipts.push(at - changedAt);
-      stored.push(body.revision);
-    });
+    // node:http rather than fetch: the simulated agents share the hub's two cores, so they are kept cheap.
+    const connections = new http.Agent({ keepAlive: true, maxSockets: AGENTS });
+    const polls = names.map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          const request = http.get(
+            `${base}/agent/v1/plan?after=${current.get(name)}&waitSeconds=110`,
+            { agent: connections, headers: { authorization: `Bearer ${credentials.get(name)}` } },
+            (response) => {
+              const at = Date.now();
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => {
+                if (response.statusCode === 200) {
+                  receipts.push(at - changedAt);
+                  stored.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { revision: number }).revision);
+                } else errors++;
+                resolve();
+              });
+            },
+          );
+          request.on('error', () => {
+            errors++;
+            resolve();
+          });
+        }),
+    );
     // Let the initial poll storm settle: every agent is then waiting on the hub.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const heldRss = rssMiB(hub.pid as number, 'VmRSS');
     // ...and one change must reach them all.
+    const cpu = () => ({
+      api: cpuMs(hub.pid as number),
+      worker: cpuMs(worker?.pid as number),
+      postgres: cpuMsByName('postgres'),
+      agents: cpuMs(process.pid),
+    });
+    const cpuBefore = cpu();
     changedAt = Date.now();
     await call('PUT', '/api/v1/applicationsets', ADMIN, appSet('2'), 'application/yaml');
     await Promise.all(polls);
+    const cpuAfter = cpu();
+    const cpuDuring = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]]));
+    connections.destroy();
     const sorted = [...receipts].sort((a, b) => a - b);
     process.stdout.write(
       `${JSON.stringify({
@@ -173,6 +224,8 @@ spec:
         hubRssHeldMiB: heldRss,
         hubPeakRssMiB: rssMiB(hub.pid as number, 'VmHWM'),
         workerPeakRssMiB: rssMiB(worker?.pid as number, 'VmHWM'),
+        // CPU ms each part used from the change until the last agent had it.
+        cpuMs: cpuDuring,
       })}\n`,
     );
   } finally {

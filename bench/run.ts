@@ -88,13 +88,16 @@ interface DeliveryResult {
   hubRssHeldMiB: number;
   hubPeakRssMiB: number;
   workerPeakRssMiB: number;
+  cpuMs: { api: number; worker: number; postgres: number; agents: number };
 }
 const delivery = runScenario<DeliveryResult>('./delivery.js', 'delivery');
 console.log('\n## delivery: 2,000 agents long-polling one hub, one ApplicationSet change\n');
-console.log('| agents | delivered | errors | p50 | p99 | max | API RSS (polls held) | API peak RSS | worker peak RSS |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(
-  `| ${delivery.agents} | ${delivery.delivered} | ${delivery.errors} | ${delivery.p50Ms} ms | ${delivery.p99Ms} ms | ${delivery.maxMs} ms | ${delivery.hubRssHeldMiB.toFixed(0)} MiB | ${delivery.hubPeakRssMiB.toFixed(0)} MiB | ${delivery.workerPeakRssMiB.toFixed(0)} MiB |`,
+  '| agents | delivered | errors | p50 | p99 | max | API RSS (polls held) | API peak RSS | worker peak RSS | CPU ms: API / worker / Postgres / agents |',
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  `| ${delivery.agents} | ${delivery.delivered} | ${delivery.errors} | ${delivery.p50Ms} ms | ${delivery.p99Ms} ms | ${delivery.maxMs} ms | ${delivery.hubRssHeldMiB.toFixed(0)} MiB | ${delivery.hubPeakRssMiB.toFixed(0)} MiB | ${delivery.workerPeakRssMiB.toFixed(0)} MiB | ${delivery.cpuMs.api} / ${delivery.cpuMs.worker} / ${delivery.cpuMs.postgres} / ${delivery.cpuMs.agents} |`,
 );
 console.log(
   `targets: p99 < 2 s (${delivery.p99Ms < 2000 ? 'met' : 'MISSED'}), RSS < 512 MiB (${delivery.hubRssHeldMiB < 512 ? 'met' : 'MISSED'})`,

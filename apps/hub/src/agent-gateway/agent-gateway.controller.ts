@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { heartbeatSchema, type PlanRevisionResponse, type RegisterResponse, registerRequestSchema, statusReportSchema } from '#contracts';
+import { heartbeatSchema, type RegisterResponse, registerRequestSchema, statusReportSchema } from '#contracts';
 import { Allow } from '../auth/access.decorator.js';
 import { CurrentAgent } from '../auth/principal.decorator.js';
 import type { AgentPrincipal } from '../auth/principal.js';
@@ -39,18 +39,17 @@ export class AgentGatewayController {
   @Allow('agent')
   @ApiBearerAuth()
   @ApiOperation({ summary: "Long-poll for this cluster's newest plan revision after `after`; 204 when none came in time" })
-  async plan(
-    @CurrentAgent() agent: AgentPrincipal,
-    @Query() query: unknown,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<PlanRevisionResponse | undefined> {
+  @ApiOkResponse({ description: 'PlanRevisionResponse: {revision, hash, plan}' })
+  async plan(@CurrentAgent() agent: AgentPrincipal, @Query() query: unknown, @Res() response: Response): Promise<void> {
     const { after, waitSeconds } = parseBody(pollQuery, query);
     // The agent hanging up ends the wait (the response closes before it finished).
     const closed = new AbortController();
     response.on('close', () => closed.abort());
     const next = await this.gateway.nextPlan(agent.clusterId, after, waitSeconds, closed.signal);
-    if (!next) response.status(204);
-    return next;
+    if (closed.signal.aborted) return;
+    // The body comes serialised from Postgres: sent as is, not parsed and stringified again.
+    if (next) response.status(200).type('application/json').send(next.body);
+    else response.status(204).end();
   }
 
   @Post('status')

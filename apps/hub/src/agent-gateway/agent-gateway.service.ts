@@ -1,5 +1,5 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Heartbeat, PlanRevisionResponse, RegisterResponse, StatusReport } from '#contracts';
+import type { Heartbeat, RegisterResponse, StatusReport } from '#contracts';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
 import { TokenService } from '../auth/token.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
@@ -8,7 +8,7 @@ import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
-import { RevisionLoader } from './revision-loader.js';
+import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()
@@ -71,19 +71,17 @@ export class AgentGatewayService {
    * The newest revision after `after`, waiting up to `waitSeconds` for one to appear.
    * Resolves undefined when nothing newer came (the agent simply asks again).
    */
-  async nextPlan(clusterId: string, after: number, waitSeconds: number, signal: AbortSignal): Promise<PlanRevisionResponse | undefined> {
+  async nextPlan(clusterId: string, after: number, waitSeconds: number, signal: AbortSignal): Promise<SerialisedRevision | undefined> {
     const deadline = Date.now() + Math.min(waitSeconds, this.config.FLOTILLA_LONG_POLL_SECONDS) * 1000;
     for (;;) {
       // Start waiting before reading, so a revision stored in between still wakes us.
       const stopWaiting = new AbortController();
       const woken = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()), AbortSignal.any([signal, stopWaiting.signal]));
-      const row = await this.prisma.planRevision.findFirst({
-        where: { clusterId, revision: { gt: after } },
-        orderBy: { revision: 'desc' },
-      });
-      if (row || Date.now() >= deadline || signal.aborted) {
+      // Batched with every other poll woken in the same turn: one query, not one per agent.
+      const newest = await this.revisions.newestAfter(clusterId, after);
+      if (newest || Date.now() >= deadline || signal.aborted) {
         stopWaiting.abort();
-        return row ? { revision: row.revision, hash: row.hash, plan: row.plan } : undefined;
+        return newest;
       }
       await woken;
     }

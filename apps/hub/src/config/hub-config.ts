@@ -31,6 +31,11 @@ const hubConfigSchema = z.object({
   FLOTILLA_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   /** How often the reconciler re-enqueues work Redis lost and checks heartbeats (seconds). */
   FLOTILLA_RECONCILE_SECONDS: z.coerce.number().min(0.1).default(10),
+  /**
+   * Plan jobs (250 clusters each) one worker runs at once. Few at a time means the first
+   * batches are stored and delivered while later ones are still planned.
+   */
+  FLOTILLA_PLAN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Skip applying migrations at boot (when a separate job applies them). */
   FLOTILLA_SKIP_MIGRATIONS: z
     .enum(['true', 'false'])

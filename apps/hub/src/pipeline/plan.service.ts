@@ -3,7 +3,7 @@ import type { Application } from '#contracts';
 import { contentHash, type Plan, type PlanInput, type Planner } from '#plans';
 import { PrismaService } from '../database/prisma.service.js';
 import { PLANNER } from './fleet.providers.js';
-import { clusterInfo } from './hub-sources.js';
+import { clusterInfo, readClusters } from './hub-sources.js';
 import type { PlanJob } from './jobs.js';
 import { PlanNotifier } from './plan-notifier.service.js';
 
@@ -26,21 +26,17 @@ export class PlanService {
 
   async run(job: PlanJob): Promise<{ revisions: number; unchanged: number; stale: number }> {
     const wanted = new Map(job.clusters.map((c) => [c.clusterId, c.generation]));
-    const clusters = (await this.prisma.cluster.findMany({ where: { id: { in: [...wanted.keys()] } } })).filter(
-      (c) => c.plannedGeneration < (wanted.get(c.id) ?? 0),
-    );
+    const clusters = (await readClusters(this.prisma, [...wanted.keys()])).filter((c) => c.plannedGeneration < (wanted.get(c.id) ?? 0));
     const stale = job.clusters.length - clusters.length;
     if (clusters.length === 0) return { revisions: 0, unchanged: 0, stale };
     const generations = new Map(clusters.map((c) => [c.id, c.desiredPlanGeneration]));
 
-    const rows = await this.prisma.generatedApplication.findMany({
-      where: { clusterId: { in: clusters.map((c) => c.id) } },
-      include: { appSet: { select: { name: true } } },
-    });
-    const inputs: PlanInput[] = rows.map((row) => ({
-      application: row.application as unknown as Application,
-      applicationSet: row.appSet.name,
-    }));
+    // One joined query: Prisma's include would be a second round trip for the set names.
+    const rows = await this.prisma.$queryRaw<Array<{ application: Application; applicationSet: string }>>`
+      SELECT g.application, s.name AS "applicationSet"
+        FROM "GeneratedApplication" g JOIN "ApplicationSet" s ON s.id = g."appSetId"
+       WHERE g."clusterId" = ANY(${clusters.map((c) => c.id)}::uuid[])`;
+    const inputs: PlanInput[] = rows.map((row) => ({ application: row.application, applicationSet: row.applicationSet }));
     const computed = new Map((await this.planner.plan(inputs, clusters.map(clusterInfo))).map((p) => [p.cluster.name, p]));
     const plans = new Map(
       clusters.map((c): [string, Plan] => {

@@ -9,7 +9,7 @@ import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT } from './fleet.providers.js';
-import { clusterInfo, hubGeneratorSources } from './hub-sources.js';
+import { clusterInfo, hubGeneratorSources, readClusters } from './hub-sources.js';
 import type { RenderJob } from './jobs.js';
 import { TriggersService } from './triggers.service.js';
 
@@ -35,7 +35,7 @@ export class RenderService {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;
-    const clusters = await this.prisma.cluster.findMany();
+    const clusters = await readClusters(this.prisma);
     const infos = clusters.map(clusterInfo);
     if (appSet.planAllClusters) for (const url of appSet.repositories as string[]) this.git.invalidate(url);
 
@@ -94,7 +94,8 @@ export class RenderService {
       const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
         SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
       if (!locked[0] || locked[0].renderedGeneration >= generation) return undefined;
-      const previous = await tx.generatedApplication.findMany({ where: { appSetId } });
+      const previous = await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
+        SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE "appSetId" = ${appSetId}::uuid`;
       await tx.generatedApplication.deleteMany({ where: { appSetId } });
       if (rows.length > 0) {
         // One INSERT of arrays: far cheaper than Prisma's row-by-row JSON for thousands of Applications.

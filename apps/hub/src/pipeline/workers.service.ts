@@ -26,8 +26,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     this.workers.push(
       this.worker<RenderJob>(QUEUE.render, (job) => this.renderService.run(job.data), 2),
-      // Plan jobs mostly wait on Postgres and cached renders: many at once keeps fan-out short.
-      this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), 32),
+      this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), this.config.FLOTILLA_PLAN_CONCURRENCY),
     );
     await this.reconciler.start();
     this.poller.start();
