@@ -55,14 +55,14 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Starts a hub in this process on a loopback port, with the given environment. */
-export async function startHub(t: After, env: Record<string, string>): Promise<RunningHub> {
+/** Starts a hub in this process on a loopback port (a free one unless `port` is given), with the given environment. */
+export async function startHub(t: After, env: Record<string, string>, port = 0): Promise<RunningHub> {
   const { loadHubConfig } = await import('../../apps/hub/src/config/hub-config.js');
   const { createHub } = await import('../../apps/hub/src/hub.js');
   const config = loadHubConfig({ PATH: process.env.PATH, ...env });
   const app = await createHub(config, { logger: process.env.FLOTILLA_TEST_LOGS ? ['log', 'warn', 'error'] : ['error'] });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  await app.listen(port, '127.0.0.1');
+  const { port: bound } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -70,7 +70,7 @@ export async function startHub(t: After, env: Record<string, string>): Promise<R
     await app.close();
   };
   t.after(close);
-  return { app, url: `http://127.0.0.1:${port}`, close };
+  return { app, url: `http://127.0.0.1:${bound}`, close };
 }
 
 /** A small HTTP client for one caller of the hub. */

@@ -38,6 +38,8 @@ const objectStatusSchema = z.strictObject({
   sync: z.enum(SYNC_STATES),
   health: z.enum(HEALTH_STATES),
   message: z.string().max(2000).default(''),
+  /** Fields that differ from the plan (drift), when OutOfSync. */
+  diff: z.array(z.string().max(500)).max(100).optional(),
 });
 
 export const statusReportSchema = z.strictObject({

@@ -1,0 +1,31 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '#kube';
+import { Agent } from './agent.js';
+import { loadAgentConfig } from './config.js';
+import { HubClient } from './hub-client.js';
+import { log } from './log.js';
+
+/** `npm run agent`: the spoke agent, configured from the environment (see README). */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadAgentConfig>;
+  try {
+    config = loadAgentConfig();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromCluster();
+  const agent = new Agent(config, new KubeClient(kubeConfig), new HubClient(config.hubUrl));
+  await agent.start();
+  log('info', 'agent started', { hub: config.hubUrl, namespace: config.namespace });
+  const shutdown = (signal: string): void => {
+    log('info', 'stopping', { signal });
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const AGENT_MAIN = fileURLToPath(new URL('../../apps/agent/src/main.js', import.meta.url));
+
+export interface AgentOptions {
+  hubUrl: string;
+  kubeconfig: string;
+  bootstrapToken?: string;
+  namespace?: string;
+  /** Extra environment (FLOTILLA_REFRESH_SECONDS, ...). */
+  env?: Record<string, string>;
+}
+
+export interface RunningAgent {
+  process: ChildProcess;
+  /** Everything it logged so far (JSON lines on stdout, anything on stderr). */
+  output(): string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: no chance to finish anything. */
+  kill(): Promise<void>;
+}
+
+/** Runs the agent as its own process, as in a cluster; stopped when the test ends. */
+export function startAgent(t: Pick<TestContext, 'after'>, options: AgentOptions): RunningAgent {
+  const child = spawn(process.execPath, [AGENT_MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      FLOTILLA_HUB_URL: options.hubUrl,
+      KUBECONFIG: options.kubeconfig,
+      FLOTILLA_AGENT_NAMESPACE: options.namespace ?? 'flotilla-system',
+      ...(options.bootstrapToken ? { FLOTILLA_BOOTSTRAP_TOKEN: options.bootstrapToken } : {}),
+      FLOTILLA_POLL_SECONDS: '5',
+      FLOTILLA_REFRESH_SECONDS: '0.5',
+      FLOTILLA_HEARTBEAT_SECONDS: '1',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    if (process.env.FLOTILLA_TEST_LOGS) process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  t.after(() => end('SIGKILL'));
+  return { process: child, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}
