@@ -63,6 +63,8 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
   repo.commit(files, 'initial');
   return repo;
 }
+export { type AgentOptions, type RunningAgent, startAgent } from './agent.js';
 export { type CliResult, runFlotilla } from './cli.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 export { createRedisPrefix, createTestDatabase, eventually, hubClient, type RunningHub, startHub } from './hub.js';
+export { type KubeApiServer, kubeApiServerAssets, startKubeApiServer, startKubeApiServers } from './kube-api-server.js';
