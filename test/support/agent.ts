@@ -49,7 +49,10 @@ export function startAgent(t: Pick<TestContext, 'after'>, options: AgentOptions)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    // An agent that does not stop on SIGTERM within 15 s is a bug; the test should not hang on it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(timer);
   };
   t.after(() => end('SIGKILL'));
   return { process: child, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };

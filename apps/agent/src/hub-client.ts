@@ -22,7 +22,11 @@ export interface PlanRevision {
 export class HubClient {
   credential: string | undefined;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `stop` aborts every call in flight (a long-poll included). */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly stop: AbortSignal = new AbortController().signal,
+  ) {}
 
   async register(bootstrapToken: string): Promise<RegisterResponse> {
     const response = await this.request('POST', '/agent/v1/register', { bootstrapToken }, 15_000, false);
@@ -61,7 +65,7 @@ export class HubClient {
       method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.stop]),
     });
     if (response.status >= 400) {
       const text = await response.text().catch(() => '');

@@ -17,11 +17,15 @@ async function main(): Promise<void> {
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromCluster();
-  const agent = new Agent(config, new KubeClient(kubeConfig), new HubClient(config.hubUrl));
+  const stopping = new AbortController();
+  const agent = new Agent(config, new KubeClient(kubeConfig), new HubClient(config.hubUrl, stopping.signal));
   await agent.start();
   log('info', 'agent started', { hub: config.hubUrl, namespace: config.namespace });
   const shutdown = (signal: string): void => {
     log('info', 'stopping', { signal });
+    stopping.abort();
+    // Whatever is still in flight (an apply, a report) gets a few seconds, then the process ends.
+    setTimeout(() => process.exit(0), 10_000).unref();
     void agent.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

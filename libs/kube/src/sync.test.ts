@@ -13,7 +13,13 @@ import { Syncer } from './sync.js';
 
 const AGENT_NAMESPACE = 'flotilla-system';
 
-const configMap = (app: string, name: string, data: Record<string, string>, namespace = 'apps', annotations: Record<string, string> = {}): KubeObject =>
+const configMap = (
+  app: string,
+  name: string,
+  data: Record<string, string>,
+  namespace = 'apps',
+  annotations: Record<string, string> = {},
+): KubeObject =>
   ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -63,7 +69,9 @@ describe('Syncer on a real API server', { timeout: 300_000 }, () => {
 
   it('applies with its field manager, and reports a conflict with another manager instead of taking the field', async () => {
     cluster.kubectl('create', 'configmap', 'shared', '-n', 'apps', '--from-literal=owner=kubectl');
-    const result = await syncer.apply(application('a1', [configMap('a1', 'mine', { x: '1' }), configMap('a1', 'shared', { owner: 'flotilla' })]));
+    const result = await syncer.apply(
+      application('a1', [configMap('a1', 'mine', { x: '1' }), configMap('a1', 'shared', { owner: 'flotilla' })]),
+    );
     assert.equal(result.sync, 'OutOfSync');
     const shared = result.objects.find((o) => o.name === 'shared');
     assert.equal(shared?.sync, 'OutOfSync');
@@ -73,7 +81,9 @@ describe('Syncer on a real API server', { timeout: 300_000 }, () => {
     assert.equal(result.objects.find((o) => o.name === 'mine')?.sync, 'Synced');
 
     const forced = await syncer.apply(
-      application('a1', [configMap('a1', 'mine', { x: '1' }), configMap('a1', 'shared', { owner: 'flotilla' })], { syncOptions: ['ForceConflicts=true'] }),
+      application('a1', [configMap('a1', 'mine', { x: '1' }), configMap('a1', 'shared', { owner: 'flotilla' })], {
+        syncOptions: ['ForceConflicts=true'],
+      }),
     );
     assert.equal(forced.sync, 'Synced');
     assert.equal((get('configmap', 'shared', '-n', 'apps') as { data: { owner: string } }).data.owner, 'flotilla');
@@ -125,7 +135,15 @@ describe('Syncer on a real API server', { timeout: 300_000 }, () => {
     cluster.kubectl('create', 'namespace', 'limited');
     cluster.kubectl('create', 'role', 'agent', '-n', 'limited', '--verb=get,list,create,update,patch,delete', '--resource=configmaps');
     cluster.kubectl('create', 'rolebinding', 'agent', '-n', 'limited', '--role=agent', '--user=flotilla-user');
-    cluster.kubectl('create', 'role', 'agent', '-n', AGENT_NAMESPACE, '--verb=get,list,create,update,patch,delete', '--resource=configmaps,secrets');
+    cluster.kubectl(
+      'create',
+      'role',
+      'agent',
+      '-n',
+      AGENT_NAMESPACE,
+      '--verb=get,list,create,update,patch,delete',
+      '--resource=configmaps,secrets',
+    );
     cluster.kubectl('create', 'rolebinding', 'agent', '-n', AGENT_NAMESPACE, '--role=agent', '--user=flotilla-user');
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(cluster.kubeconfigPath);

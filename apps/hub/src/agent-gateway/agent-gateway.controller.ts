@@ -47,6 +47,8 @@ export class AgentGatewayController {
     response.on('close', () => closed.abort());
     const next = await this.gateway.nextPlan(agent.clusterId, after, waitSeconds, closed.signal);
     if (closed.signal.aborted) return;
+    // A hub on its way down lets go of the agent's connection; the agent polls the next replica.
+    if (this.gateway.draining) response.setHeader('connection', 'close');
     // The body comes serialised from Postgres: sent as is, not parsed and stringified again.
     if (next) response.status(200).type('application/json').send(next.body);
     else response.status(204).end();

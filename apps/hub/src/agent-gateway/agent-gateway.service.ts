@@ -1,4 +1,4 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { Heartbeat, RegisterResponse, StatusReport } from '#contracts';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
 import { TokenService } from '../auth/token.service.js';
@@ -12,8 +12,10 @@ import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()
-export class AgentGatewayService {
+export class AgentGatewayService implements OnModuleDestroy {
   private readonly revisions: RevisionLoader;
+  /** Shutting down: polls answer at once and connections close, so the server can stop. */
+  draining = false;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -24,6 +26,10 @@ export class AgentGatewayService {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {
     this.revisions = new RevisionLoader(prisma);
+  }
+
+  onModuleDestroy(): void {
+    this.draining = true;
   }
 
   /** Exchanges a one-time bootstrap token for the cluster's credential (replacing any previous one). */
@@ -79,7 +85,7 @@ export class AgentGatewayService {
       const woken = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()), AbortSignal.any([signal, stopWaiting.signal]));
       // Batched with every other poll woken in the same turn: one query, not one per agent.
       const newest = await this.revisions.newestAfter(clusterId, after);
-      if (newest || Date.now() >= deadline || signal.aborted) {
+      if (newest || Date.now() >= deadline || signal.aborted || this.draining) {
         stopWaiting.abort();
         return newest;
       }

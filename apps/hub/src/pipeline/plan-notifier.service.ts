@@ -13,6 +13,8 @@ type Waiter = () => void;
 export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly channel: string;
+  /** Shutting down: waits end at once. */
+  private closed = false;
 
   constructor(private readonly redis: RedisService) {
     this.channel = redis.channel('plan-revisions');
@@ -27,6 +29,7 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     for (const set of this.waiters.values()) for (const wake of set) wake();
     this.waiters.clear();
   }
@@ -38,6 +41,7 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves when the cluster may have a new revision, after `timeoutMs`, or when `signal` aborts. */
   wait(clusterId: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.waiters.get(clusterId);
       if (!set) {
