@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentGatewayController } from './agent-gateway/agent-gateway.controller.js';
 import { AgentGatewayService } from './agent-gateway/agent-gateway.service.js';
 import { AppSetsController } from './appsets/appsets.controller.js';
@@ -15,6 +15,9 @@ import { PrismaService } from './database/prisma.service.js';
 import { EventsService } from './events/events.service.js';
 import { FleetController } from './fleet/fleet.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { gitProvider, plannerProvider } from './pipeline/fleet.providers.js';
 import { GitPollerService } from './pipeline/git-poller.service.js';
 import { PlanService } from './pipeline/plan.service.js';
@@ -44,12 +47,14 @@ export class HubModule {
       QueuesService,
       TriggersService,
       PlanNotifier,
+      MetricsService,
       { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       { provide: APP_FILTER, useClass: ErrorFilter },
     ];
     const api = config.FLOTILLA_ROLES.includes('api');
     const worker = config.FLOTILLA_ROLES.includes('worker');
-    const controllers: Type[] = [HealthController];
+    const controllers: Type[] = [HealthController, MetricsController];
     const providers: Provider[] = [...shared];
     if (api) {
       controllers.push(

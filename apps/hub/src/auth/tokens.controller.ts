@@ -60,8 +60,11 @@ export class TokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a token' })
   async revoke(@Param('id') id: string, @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal): Promise<void> {
+    // Not a token id: nothing to revoke. (Passing `id: undefined` to Prisma drops the filter
+    // and would revoke every token, the bootstrap admin included.)
+    if (!z.uuid().safeParse(id).success) throw new NotFoundException(`token ${id} not found or already revoked`);
     const { count } = await this.prisma.apiToken.updateMany({
-      where: { id: z.uuid().safeParse(id).success ? id : undefined, revokedAt: null },
+      where: { id, revokedAt: null },
       data: { revokedAt: new Date() },
     });
     if (count === 0) throw new NotFoundException(`token ${id} not found or already revoked`);

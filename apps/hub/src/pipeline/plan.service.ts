@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Application } from '#contracts';
 import { contentHash, type Plan, type PlanInput, type Planner } from '#plans';
 import { PrismaService } from '../database/prisma.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PLANNER } from './fleet.providers.js';
 import { clusterInfo, readClusters } from './hub-sources.js';
 import type { PlanJob } from './jobs.js';
@@ -21,10 +22,19 @@ export class PlanService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly notifier: PlanNotifier,
+    private readonly metrics: MetricsService,
     @Inject(PLANNER) private readonly planner: Planner,
   ) {}
 
   async run(job: PlanJob): Promise<{ revisions: number; unchanged: number; stale: number }> {
+    const stop = this.metrics.planJobDuration.startTimer();
+    const result = await this.plan(job);
+    stop();
+    this.metrics.planRevisions.inc(result.revisions);
+    return result;
+  }
+
+  private async plan(job: PlanJob): Promise<{ revisions: number; unchanged: number; stale: number }> {
     const wanted = new Map(job.clusters.map((c) => [c.clusterId, c.generation]));
     const clusters = (await readClusters(this.prisma, [...wanted.keys()])).filter((c) => c.plannedGeneration < (wanted.get(c.id) ?? 0));
     const stale = job.clusters.length - clusters.length;

@@ -7,6 +7,7 @@ import type { RemoteGitRepositories } from '#sources';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources, readClusters } from './hub-sources.js';
@@ -28,10 +29,19 @@ export class RenderService {
     private readonly prisma: PrismaService,
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
+    private readonly metrics: MetricsService,
     @Inject(GIT) private readonly git: RemoteGitRepositories,
   ) {}
 
   async run(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+    const stop = this.metrics.renderDuration.startTimer();
+    const result = await this.render(job);
+    if (result !== 'stale') stop();
+    this.metrics.renders.inc({ result });
+    return result;
+  }
+
+  private async render(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;

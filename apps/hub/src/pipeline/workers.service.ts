@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { GitPollerService } from './git-poller.service.js';
 import { type PlanJob, QUEUE, type RenderJob } from './jobs.js';
 import { PlanService } from './plan.service.js';
@@ -21,6 +22,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly planService: PlanService,
     private readonly reconciler: ReconcilerService,
     private readonly poller: GitPollerService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,6 +48,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
       queue,
       async (job) => {
         if (!job.data || typeof job.data !== 'object') throw new UnrecoverableError('malformed job');
+        this.metrics.jobWait.observe({ queue }, Math.max(0, (Date.now() - job.timestamp) / 1000));
         return handle(job);
       },
       { connection, prefix: `${this.config.FLOTILLA_REDIS_PREFIX}:bull`, concurrency },
