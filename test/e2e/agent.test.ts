@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import {
   createRedisPrefix,
   createTestDatabase,
@@ -109,6 +110,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
   let hub: RunningHub;
   let hubEnv: Record<string, string>;
   let hubPort: number;
+  let devMetricsPort: number;
   let admin: ReturnType<typeof hubClient>;
   let prod: KubeApiServer;
   let dev: KubeApiServer;
@@ -142,6 +144,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
     [prod, dev] = servers as [KubeApiServer, KubeApiServer];
     const redis = createRedisPrefix(suite);
     hubPort = await freePort();
+    devMetricsPort = await freePort();
     hubEnv = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.url,
@@ -160,7 +163,8 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
       assert.equal((await admin.post('/api/v1/clusters', { name, server: cluster.server, labels: { env } })).status, 201);
       const token = (await admin.post(`/api/v1/clusters/${name}/bootstrap-tokens`, {})).body.token as string;
       // dev applies slowly (2 requests in flight), so the kill test catches it half-way.
-      const agentEnv: Record<string, string> = name === 'dev' ? { FLOTILLA_APPLY_CONCURRENCY: '2' } : {};
+      const agentEnv: Record<string, string> =
+        name === 'dev' ? { FLOTILLA_APPLY_CONCURRENCY: '2', FLOTILLA_METRICS_PORT: String(devMetricsPort) } : {};
       agents.set(name, startAgent(suite, { hubUrl: hub.url, kubeconfig: cluster.kubeconfigPath, bootstrapToken: token, env: agentEnv }));
     }
   });
@@ -226,6 +230,22 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
       30_000,
       'widgets Synced and Healthy',
     );
+  });
+
+  it('exposes metrics, liveness and readiness for the cluster owner', async () => {
+    const base = `http://127.0.0.1:${devMetricsPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const families = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+    const sample = (name: string, labels: Record<string, string> = {}) =>
+      families.get(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+    assert.equal(Number(sample('flotilla_agent_applied_revision')?.value), await latestRevision('dev'));
+    assert.ok(Number(sample('flotilla_agent_applies_total', { result: 'applied' })?.value) >= 1);
+    assert.ok(Number(sample('flotilla_agent_objects', { sync: 'Synced', health: 'Healthy' })?.value) >= 2);
+    assert.equal(Number(sample('flotilla_agent_hub_up')?.value), 1);
+    assert.equal(families.get('flotilla_agent_apply_duration_seconds')?.type, 'HISTOGRAM');
+    assert.ok(Number(sample('flotilla_agent_process_resident_memory_bytes')?.value) > 0);
   });
 
   it('reports a manual edit as drift with the fields that differ, and reverts it under selfHeal', async () => {

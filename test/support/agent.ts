@@ -35,6 +35,7 @@ export function startAgent(t: Pick<TestContext, 'after'>, options: AgentOptions)
       FLOTILLA_POLL_SECONDS: '5',
       FLOTILLA_REFRESH_SECONDS: '0.5',
       FLOTILLA_HEARTBEAT_SECONDS: '1',
+      FLOTILLA_METRICS_PORT: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

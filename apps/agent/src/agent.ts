@@ -5,6 +5,7 @@ import type { KubeObject } from '#sources';
 import type { AgentConfig } from './config.js';
 import { type HubClient, HubError, type PlanRevision } from './hub-client.js';
 import { log } from './log.js';
+import { AgentMetrics } from './metrics.js';
 import { StateStore } from './state-store.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -53,10 +54,16 @@ export class Agent {
     private readonly config: AgentConfig,
     private readonly api: KubeApi,
     private readonly hub: HubClient,
+    readonly metrics = new AgentMetrics(),
   ) {
     this.state = new StateStore(api, config.namespace);
     this.inventory = new InventoryStore(api, config.namespace);
-    this.syncer = new Syncer(api, this.inventory, { concurrency: config.concurrency });
+    this.syncer = new Syncer(api, this.inventory, { concurrency: config.concurrency, onSelfHeal: () => metrics.selfHeals.inc() });
+  }
+
+  /** Ready once a plan is enforced (the kubelet's readiness probe). */
+  get ready(): boolean {
+    return this.applied !== undefined;
   }
 
   /** The revision last applied in full (for tests and logs). */
@@ -90,6 +97,7 @@ export class Agent {
       try {
         await this.ensureCredential();
         const next = await this.hub.nextPlan(this.desired?.revision ?? 0, this.config.pollSeconds);
+        this.metrics.hubUp.set(1);
         backoff.reset();
         if (!next || next.revision <= (this.desired?.revision ?? 0)) continue;
         log('info', 'new plan revision', { revision: next.revision, applications: next.plan.applications.length });
@@ -98,6 +106,7 @@ export class Agent {
         this.requestApply();
       } catch (error) {
         if (this.stopped) return;
+        this.metrics.hubUp.set(0);
         log('warn', 'hub unreachable; enforcing the last plan meanwhile', { error: messageOf(error) });
         await this.pause(backoff.take());
       }
@@ -131,6 +140,9 @@ export class Agent {
       }
       this.applied = target;
       this.queueReport({ revision: target.revision, applications: results });
+      this.metrics.applies.inc({ result: results.every((r) => r.sync === 'Synced') ? 'applied' : 'degraded' });
+      this.metrics.applyDuration.observe((Date.now() - started) / 1000);
+      this.metrics.appliedRevision.set(target.revision);
       log('info', 'plan applied', {
         revision: target.revision,
         ms: Date.now() - started,
@@ -139,6 +151,7 @@ export class Agent {
       });
     } catch (error) {
       // The API server is away or refuses the inventory: try the whole plan again shortly.
+      this.metrics.applies.inc({ result: 'failed' });
       log('error', 'applying the plan failed; retrying', { revision: target.revision, error: messageOf(error) });
       await this.pause(2_000);
       if (!this.stopped) this.applyRequested = true;
@@ -177,6 +190,7 @@ export class Agent {
 
   /** Sends the newest report, retrying until the hub takes it; identical reports are sent once. */
   private queueReport(report: StatusReport): void {
+    this.metrics.observe(report.applications as ApplicationResult[]);
     const text = JSON.stringify(report);
     if (text === this.lastReport) return;
     this.pendingReport = report;

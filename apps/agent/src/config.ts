@@ -20,6 +20,8 @@ const schema = z.object({
   FLOTILLA_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).default(30),
   /** API requests in flight at once. */
   FLOTILLA_APPLY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Port of /metrics, /healthz and /readyz; 0 turns them off. */
+  FLOTILLA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
 });
 
 export interface AgentConfig {
@@ -31,6 +33,7 @@ export interface AgentConfig {
   refreshSeconds: number;
   heartbeatSeconds: number;
   concurrency: number;
+  metricsPort: number;
 }
 
 /** Reads the agent's configuration from the environment; a bad value names the variable. */
@@ -51,5 +54,6 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     refreshSeconds: c.FLOTILLA_REFRESH_SECONDS,
     heartbeatSeconds: c.FLOTILLA_HEARTBEAT_SECONDS,
     concurrency: c.FLOTILLA_APPLY_CONCURRENCY,
+    metricsPort: c.FLOTILLA_METRICS_PORT,
   };
 }

@@ -4,6 +4,7 @@ import { Agent } from './agent.js';
 import { loadAgentConfig } from './config.js';
 import { HubClient } from './hub-client.js';
 import { log } from './log.js';
+import { startMetricsServer } from './metrics.js';
 
 /** `npm run agent`: the spoke agent, configured from the environment (see README). */
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   else kubeConfig.loadFromCluster();
   const stopping = new AbortController();
   const agent = new Agent(config, new KubeClient(kubeConfig), new HubClient(config.hubUrl, stopping.signal));
+  if (config.metricsPort > 0) await startMetricsServer(agent.metrics, config.metricsPort, () => agent.ready);
   await agent.start();
   log('info', 'agent started', { hub: config.hubUrl, namespace: config.namespace });
   const shutdown = (signal: string): void => {

@@ -42,6 +42,8 @@ export interface SyncerOptions {
   backoffMs?: number;
   /** How long to wait for a CustomResourceDefinition to become Established. */
   establishTimeoutMs?: number;
+  /** Called for each drifted object applied again under selfHeal (metrics). */
+  onSelfHeal?: (ref: ObjectRef) => void;
 }
 
 /** Argo CD's annotation, and ours, that keep an object when it leaves the plan. */
@@ -62,6 +64,7 @@ export class Syncer {
   private readonly attempts: number;
   private readonly backoffMs: number;
   private readonly establishTimeoutMs: number;
+  private readonly onSelfHeal: (ref: ObjectRef) => void;
 
   constructor(
     private readonly api: KubeApi,
@@ -72,6 +75,7 @@ export class Syncer {
     this.attempts = options.attempts ?? 6;
     this.backoffMs = options.backoffMs ?? 200;
     this.establishTimeoutMs = options.establishTimeoutMs ?? 60_000;
+    this.onSelfHeal = options.onSelfHeal ?? (() => undefined);
   }
 
   /** Applies the Application's objects, prunes what left it, and reports the outcome. */
@@ -120,6 +124,7 @@ export class Syncer {
           const drift = live ? await this.drift(desired, live) : ['(object is missing)'];
           if (drift.length > 0 && selfHeal) {
             const healed = await this.call(() => this.api.apply(desired, { force: true }));
+            this.onSelfHeal(ref);
             return objectResult(ref, 'Synced', assessHealth(healed), `self-healed: ${drift.slice(0, 10).join(', ')}`);
           }
           const health = assessHealth(live);
