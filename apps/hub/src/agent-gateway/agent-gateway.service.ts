@@ -46,6 +46,8 @@ export class AgentGatewayService implements OnModuleDestroy {
         where: { tokenHash: hashToken(bootstrapToken) },
         include: { cluster: true },
       });
+      // The credential of a previous registration stops working now, not when the cache expires.
+      if (token.cluster.agentCredentialHash) this.tokens.forgetAgentCredential(token.cluster.agentCredentialHash);
       await tx.cluster.update({
         where: { id: token.clusterId },
         data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: now },
