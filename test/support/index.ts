@@ -64,7 +64,7 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
   return repo;
 }
 export { type AgentOptions, type RunningAgent, startAgent } from './agent.js';
-export { type CliResult, runFlotilla } from './cli.js';
+export { type CliResult, runFlotilla, runFlotillaAsync } from './cli.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 export { createRedisPrefix, createTestDatabase, eventually, hubClient, type RunningHub, startHub } from './hub.js';
 export { type KubeApiServer, kubeApiServerAssets, startKubeApiServer, startKubeApiServers } from './kube-api-server.js';

@@ -3,7 +3,7 @@
  * Each carries a stable `code`; the CLI maps codes to exit codes in one place and the
  * hub maps them to HTTP statuses in one exception filter.
  */
-export type FlotillaErrorCode = 'SPEC_INVALID' | 'RENDER_FAILED' | 'SOURCE_FAILED' | 'INPUT_INVALID';
+export type FlotillaErrorCode = 'SPEC_INVALID' | 'RENDER_FAILED' | 'SOURCE_FAILED' | 'INPUT_INVALID' | 'HUB_REQUEST_FAILED';
 
 export abstract class FlotillaError extends Error {
   abstract readonly code: FlotillaErrorCode;

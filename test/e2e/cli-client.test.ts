@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import {
+  createRedisPrefix,
+  createTestDatabase,
+  eventually,
+  hubClient,
+  type RunningHub,
+  runFlotillaAsync,
+  startHub,
+  tempDir,
+} from '#testing';
+
+/** `flotilla login / context / get` as a subprocess against a real hub (Postgres, Redis). */
+
+const ADMIN_TOKEN = 'e2e-cli-admin-token-0123456789abcdefghijklmnopq';
+
+describe('flotilla client commands', { timeout: 180_000 }, () => {
+  let hub: RunningHub;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  let viewerToken: string;
+  let viewerId: string;
+  const cleanups: Array<() => unknown> = [];
+  const suite = { after: (fn: unknown) => void cleanups.push(fn as () => unknown) };
+  const flotilla = (...args: string[]) => runFlotillaAsync(args, { env });
+
+  before(async () => {
+    work = tempDir(suite, 'flotilla-cli-e2e-');
+    const redis = createRedisPrefix(suite);
+    hub = await startHub(suite, {
+      DATABASE_URL: await createTestDatabase(suite),
+      REDIS_URL: redis.url,
+      FLOTILLA_REDIS_PREFIX: redis.prefix,
+      FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
+      FLOTILLA_CACHE_DIR: join(work, 'cache'),
+      FLOTILLA_GIT_POLL_SECONDS: '0',
+    });
+    const admin = hubClient(hub.url, ADMIN_TOKEN);
+    const viewer = await admin.post('/api/v1/tokens', { name: 'cli', role: 'viewer' });
+    viewerToken = viewer.body.token as string;
+    viewerId = viewer.body.id as string;
+    await admin.post('/api/v1/clusters', { name: 'prod-eu', server: 'https://prod-eu.example.com', labels: { env: 'prod', region: 'eu' } });
+    await admin.post('/api/v1/clusters', { name: 'dev-us', server: 'https://dev-us.example.com', labels: { env: 'dev', region: 'us' } });
+    const appSet = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators: [{clusters: {selector: {matchLabels: {env: prod}}}}]
+  template:
+    metadata: {name: 'web-{{name}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example.com/apps.git', targetRevision: main, path: web}
+      destination: {server: '{{server}}', namespace: web}
+`;
+    await admin.put('/api/v1/applicationsets', appSet, 'application/yaml');
+    await eventually(async () => {
+      const apps = (await admin.get('/api/v1/applications')).body as unknown as unknown[];
+      return apps.length === 1 ? true : undefined;
+    });
+    env = { PATH: process.env.PATH, HOME: work, FLOTILLA_CONFIG: join(work, 'config', 'flotilla.yaml') };
+  });
+
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('refuses a bad token at login with exit code 4, and an unreachable hub with 3', async () => {
+    const bad = await flotilla('login', '--hub', hub.url, '--token', 'not-a-token');
+    assert.equal(bad.code, 4);
+    assert.match(bad.stderr, /refused the token/);
+    const away = await flotilla('login', '--hub', 'http://127.0.0.1:9', '--token', viewerToken);
+    assert.equal(away.code, 3);
+    assert.match(away.stderr, /cannot reach the hub at http:\/\/127\.0\.0\.1:9/);
+    const missing = await flotilla('get', 'clusters');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /run `flotilla login/);
+  });
+
+  it('logs in, keeping the token in a file only its owner can read', async () => {
+    const result = await flotilla('login', '--hub', hub.url, '--token', viewerToken, '--context', 'test');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /logged in to .* as context "test"/);
+    const path = join(work, 'config', 'flotilla.yaml');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const config = parse(readFileSync(path, 'utf8')) as { currentContext: string; contexts: Array<{ name: string; token: string }> };
+    assert.equal(config.currentContext, 'test');
+    assert.equal(config.contexts[0]?.token, viewerToken);
+    assert.ok(!result.stdout.includes(viewerToken) && !result.stderr.includes(viewerToken), 'the token is never printed');
+  });
+
+  it('prints clusters as a kubectl-like table, filtered by a label selector, and as JSON', async () => {
+    const table = await flotilla('get', 'clusters');
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^NAME\s+STATE\s+AGENT\s+KUBE VERSION\s+LAST SEEN\s+AGE$/);
+    assert.equal(lines.length, 3);
+    assert.match(lines.find((l) => l.startsWith('prod-eu')) ?? '', /^prod-eu\s+pending\s+waiting\s+<none>\s+<none>\s+\d+s$/);
+
+    const selected = await flotilla('get', 'clusters', '-l', 'env=prod', '-o', 'wide');
+    assert.equal(selected.stdout.trimEnd().split('\n').length, 2);
+    assert.match(selected.stdout, /prod-eu .*https:\/\/prod-eu\.example\.com\s+env=prod,region=eu/);
+
+    const json = await flotilla('get', 'cluster', 'dev-us', '-o', 'json');
+    assert.equal((JSON.parse(json.stdout) as { name: string; labels: unknown }).name, 'dev-us');
+  });
+
+  it('prints ApplicationSets, Applications and plans', async () => {
+    const appSets = await flotilla('get', 'appsets');
+    assert.match(appSets.stdout, /^NAMESPACE\s+NAME\s+RENDERED\s+GENERATION\s+AGE\n/);
+    assert.match(appSets.stdout, /argocd\s+web\s+True\s+(\d+)\/\1\s/);
+    const apps = await flotilla('get', 'apps', '--cluster', 'prod-eu');
+    assert.match(apps.stdout, /^NAME\s+CLUSTER\s+SYNC\s+HEALTH\s+REVISION\n/);
+    assert.match(apps.stdout, /web-prod-eu\s+prod-eu\s+Unknown\s+Unknown\s+<none>/);
+    const plans = await eventually(async () => {
+      const result = await flotilla('get', 'plans', '--cluster', 'prod-eu');
+      return result.code === 0 && result.stdout.includes('\n1 ') ? result : undefined;
+    });
+    assert.match(plans.stdout, /^REVISION\s+HASH\s+AGE\n/);
+    const yaml = await flotilla('get', 'apps', 'web-prod-eu', '-o', 'yaml');
+    assert.equal((parse(yaml.stdout) as { cluster: string }).cluster, 'prod-eu');
+  });
+
+  it('answers bad arguments and missing objects with clear errors and exit codes', async () => {
+    const kind = await flotilla('get', 'widgets');
+    assert.equal(kind.code, 2);
+    assert.match(kind.stderr, /unknown kind "widgets": use one of clusters, appsets, apps, plans/);
+    const format = await flotilla('get', 'clusters', '-o', 'xml');
+    assert.equal(format.code, 2);
+    const gone = await flotilla('get', 'cluster', 'nowhere');
+    assert.equal(gone.code, 5);
+    assert.match(gone.stderr, /404/);
+    const context = await flotilla('get', 'clusters', '--context', 'other');
+    assert.equal(context.code, 2);
+    assert.match(context.stderr, /context "other" is not in/);
+  });
+
+  it('switches contexts, and says so when the token was revoked', async () => {
+    const list = await flotilla('context');
+    assert.match(list.stdout, /^\* test\s+http:\/\/127\.0\.0\.1:\d+\n$/);
+    await hubClient(hub.url, ADMIN_TOKEN).delete(`/api/v1/tokens/${viewerId}`);
+    const revoked = await flotilla('get', 'clusters');
+    assert.equal(revoked.code, 4);
+    assert.match(revoked.stderr, /refused the token of context "test" \(expired or revoked\?\)/);
+  });
+});
