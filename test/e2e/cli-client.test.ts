@@ -63,6 +63,31 @@ spec:
       const apps = (await admin.get('/api/v1/applications')).body as unknown as unknown[];
       return apps.length === 1 ? true : undefined;
     });
+    // prod-eu's agent registers and reports, as a real one would.
+    const bootstrap = (await admin.post('/api/v1/clusters/prod-eu/bootstrap-tokens', {})).body.token as string;
+    const credential = (await hubClient(hub.url).post('/agent/v1/register', { bootstrapToken: bootstrap })).body.credential as string;
+    const agent = hubClient(hub.url, credential);
+    const revision = await eventually(async () => {
+      const response = await agent.get('/agent/v1/plan?after=0&waitSeconds=0');
+      const body = response.body as unknown as { revision: number; plan: { applications: unknown[] } };
+      return response.status === 200 && body.plan.applications.length === 1 ? body.revision : undefined;
+    });
+    const reported = await agent.post('/agent/v1/status', {
+      revision,
+      applications: [
+        {
+          name: 'web-prod-eu',
+          sync: 'Synced',
+          health: 'Progressing',
+          message: '',
+          objects: [
+            { group: '', kind: 'ConfigMap', namespace: 'web', name: 'web-settings', sync: 'Synced', health: 'Healthy' },
+            { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'web', sync: 'Synced', health: 'Progressing' },
+          ],
+        },
+      ],
+    });
+    assert.equal(reported.status, 204);
     env = { PATH: process.env.PATH, HOME: work, FLOTILLA_CONFIG: join(work, 'config', 'flotilla.yaml') };
   });
 
@@ -100,7 +125,8 @@ spec:
     const lines = table.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^NAME\s+STATE\s+AGENT\s+KUBE VERSION\s+LAST SEEN\s+AGE$/);
     assert.equal(lines.length, 3);
-    assert.match(lines.find((l) => l.startsWith('prod-eu')) ?? '', /^prod-eu\s+pending\s+waiting\s+<none>\s+<none>\s+\d+s$/);
+    assert.match(lines.find((l) => l.startsWith('dev-us')) ?? '', /^dev-us\s+pending\s+waiting\s+<none>\s+<none>\s+\d+s$/);
+    assert.match(lines.find((l) => l.startsWith('prod-eu')) ?? '', /^prod-eu\s+connected\s+registered\s+<none>\s+\d+s\s+\d+s$/);
 
     const selected = await flotilla('get', 'clusters', '-l', 'env=prod', '-o', 'wide');
     assert.equal(selected.stdout.trimEnd().split('\n').length, 2);
@@ -116,7 +142,7 @@ spec:
     assert.match(appSets.stdout, /argocd\s+web\s+True\s+(\d+)\/\1\s/);
     const apps = await flotilla('get', 'apps', '--cluster', 'prod-eu');
     assert.match(apps.stdout, /^NAME\s+CLUSTER\s+SYNC\s+HEALTH\s+REVISION\n/);
-    assert.match(apps.stdout, /web-prod-eu\s+prod-eu\s+Unknown\s+Unknown\s+<none>/);
+    assert.match(apps.stdout, /web-prod-eu\s+prod-eu\s+Synced\s+Progressing\s+\d+\n/);
     const plans = await eventually(async () => {
       const result = await flotilla('get', 'plans', '--cluster', 'prod-eu');
       return result.code === 0 && result.stdout.includes('\n1 ') ? result : undefined;
@@ -124,6 +150,39 @@ spec:
     assert.match(plans.stdout, /^REVISION\s+HASH\s+AGE\n/);
     const yaml = await flotilla('get', 'apps', 'web-prod-eu', '-o', 'yaml');
     assert.equal((parse(yaml.stdout) as { cluster: string }).cluster, 'prod-eu');
+  });
+
+  it('draws an ApplicationSet as a tree down to the objects on each cluster', async () => {
+    const tree = await flotilla('tree', 'appset', 'argocd/web');
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.match(
+      tree.stdout,
+      /^ApplicationSet\/argocd\/web\n└── Application\/web-prod-eu \(cluster prod-eu\) Synced Progressing r\d+\n {4}├── ConfigMap\/web\/web-settings Synced Healthy\n {4}└── Deployment\.apps\/web\/web Synced Progressing\n$/,
+    );
+    const wrong = await flotilla('tree', 'cluster', 'prod-eu');
+    assert.equal(wrong.code, 2);
+    const missing = await flotilla('tree', 'appset', 'argocd/nope');
+    assert.equal(missing.code, 5);
+  });
+
+  it('counts clusters and Applications by status, and lists events', async () => {
+    const stats = await flotilla('stats');
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /^KIND\s+STATUS\s+COUNT\n/);
+    assert.match(stats.stdout, /Cluster\s+connected\s+1\n/);
+    assert.match(stats.stdout, /Cluster\s+pending\s+1\n/);
+    assert.match(stats.stdout, /Application\s+Synced\/Progressing\s+1\n/);
+    const events = await flotilla('events', '--for', 'cluster/prod-eu');
+    assert.equal(events.code, 0, events.stderr);
+    assert.match(events.stdout, /^AGE\s+TYPE\s+SUBJECT\s+ACTOR\s+MESSAGE\n/);
+    const types = events.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(/\s{3,}/)[1]);
+    assert.deepEqual(types, ['ClusterRegistered', 'BootstrapTokenIssued', 'AgentRegistered']);
+    const bad = await flotilla('events', '--limit', 'lots');
+    assert.equal(bad.code, 2);
   });
 
   it('answers bad arguments and missing objects with clear errors and exit codes', async () => {

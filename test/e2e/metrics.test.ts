@@ -57,9 +57,13 @@ spec:
 `;
     assert.equal((await admin.put('/api/v1/applicationsets', appSet, 'application/yaml')).status, 201);
     await eventually(
-      async () => ((await admin.get('/api/v1/clusters/one/plans/latest')).status === 200 ? true : undefined),
+      async () => {
+        // The cluster's first (empty) plan comes from its registration; wait for the rendered one.
+        const latest = (await admin.get('/api/v1/clusters/one/plans/latest')).body as unknown as { plan?: { applications: unknown[] } };
+        return latest.plan?.applications.length === 1 ? true : undefined;
+      },
       30_000,
-      'a plan',
+      'the plan with the Application',
     );
   });
 
