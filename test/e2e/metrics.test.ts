@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import {
   createRedisPrefix,
@@ -111,6 +113,49 @@ spec:
     assert.ok(count('flotilla_http_request_duration_seconds', 'method="GET",route="/api/v1/clusters/:name/plans/latest",code="200"') >= 1);
     assert.ok(value('flotilla_hub_process_resident_memory_bytes') > 0);
     assert.equal(value('flotilla_agents_waiting'), 0);
+  });
+
+  it('tags every response with a request id: the caller’s when sane, a new one otherwise', async () => {
+    const given = await fetch(`${hub.url}/healthz`, { headers: { 'x-request-id': 'trace-42.a_b' } });
+    assert.equal(given.headers.get('x-request-id'), 'trace-42.a_b');
+    const fresh = await fetch(`${hub.url}/healthz`);
+    assert.match(fresh.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const hostile = await fetch(`${hub.url}/healthz`, { headers: { 'x-request-id': 'x\u0007; rm -rf /'.replace('\u0007', ' ') } });
+    assert.match(hostile.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('logs one JSON object per line, without secrets', async (t) => {
+    const work = tempDir(t, 'flotilla-hub-logs-');
+    const redis = createRedisPrefix(t);
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../apps/hub/src/main.js', import.meta.url))], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: await createTestDatabase(t),
+        REDIS_URL: redis.url,
+        FLOTILLA_REDIS_PREFIX: redis.prefix,
+        FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
+        FLOTILLA_CACHE_DIR: join(work, 'cache'),
+        FLOTILLA_GIT_POLL_SECONDS: '0',
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => {
+      child.kill('SIGKILL');
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    await eventually(async () => (output.includes('listening') ? true : undefined), 60_000, 'the hub to start');
+    const nestLines = output.split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(nestLines.length >= 3, output);
+    for (const line of nestLines) {
+      const entry = JSON.parse(line) as { level?: string; message?: unknown; timestamp?: number };
+      assert.ok(entry.level && entry.message !== undefined && entry.timestamp, line);
+    }
+    assert.ok(!output.includes(ADMIN_TOKEN), 'the admin token is never logged');
   });
 
   it('never puts a token in a label', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -16,10 +17,32 @@ export interface HubOptions {
 /** Builds a ready hub (migrations applied, first admin token stored), not yet listening. */
 export async function createHub(config: HubConfig, options: HubOptions = {}): Promise<INestApplication> {
   if (!config.FLOTILLA_SKIP_MIGRATIONS) await applyMigrations(config.DATABASE_URL);
+  const levels = options.logger ?? ['log', 'warn', 'error', 'fatal'];
   const app = await NestFactory.create<NestExpressApplication>(HubModule.forRoot(config), {
     rawBody: true,
-    logger: options.logger ?? ['log', 'warn', 'error', 'fatal'],
+    logger:
+      levels === false
+        ? false
+        : new ConsoleLogger({
+            logLevels: levels,
+            json: config.FLOTILLA_LOG_FORMAT === 'json',
+            colors: config.FLOTILLA_LOG_FORMAT === 'text',
+          }),
   });
+  // Every request carries an id (the caller's X-Request-Id when it is sane), echoed back and
+  // logged with any failure, so a user's report and the hub's logs meet.
+  app.use(
+    (
+      request: { headers: Record<string, string | string[] | undefined>; id?: string },
+      response: { setHeader(n: string, v: string): void },
+      next: () => void,
+    ) => {
+      const given = request.headers['x-request-id'];
+      request.id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+      response.setHeader('x-request-id', request.id);
+      next();
+    },
+  );
   app.useBodyParser('json', { limit: '20mb' });
   app.useBodyParser('text', { type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], limit: '5mb' });
   app.enableShutdownHooks();

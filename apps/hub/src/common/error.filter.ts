@@ -18,11 +18,12 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toProblem(error);
+    const requestId = host.switchToHttp().getRequest<{ id?: string }>().id;
+    const body = this.toProblem(error, requestId);
     if (!response.headersSent) response.status(body.status).json(body);
   }
 
-  private toProblem(error: unknown): ProblemBody {
+  private toProblem(error: unknown, requestId?: string): ProblemBody {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const payload = error.getResponse();
@@ -48,7 +49,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
       return { status: 404, error: 'NOT_FOUND', message: 'not found' };
     }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return { status: 500, error: 'INTERNAL', message: 'internal error' };
+    this.logger.error(`request ${requestId ?? '?'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return { status: 500, error: 'INTERNAL', message: `internal error (request ${requestId ?? 'unknown'})` };
   }
 }

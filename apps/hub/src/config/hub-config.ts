@@ -36,6 +36,8 @@ const hubConfigSchema = z.object({
    * batches are stored and delivered while later ones are still planned.
    */
   FLOTILLA_PLAN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** `json`: one JSON object per log line (for log pipelines); `text`: Nest's coloured lines. */
+  FLOTILLA_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   /** Skip applying migrations at boot (when a separate job applies them). */
   FLOTILLA_SKIP_MIGRATIONS: z
     .enum(['true', 'false'])
