@@ -103,7 +103,65 @@ console.log(
   `targets: p99 < 2 s (${delivery.p99Ms < 2000 ? 'met' : 'MISSED'}), RSS < 512 MiB (${delivery.hubRssHeldMiB < 512 ? 'met' : 'MISSED'})`,
 );
 
+interface ApplierResult {
+  runs: Array<{ round: number; seconds: number; failed: number; counted: number; clientCpuSeconds: number; serverCpuSeconds: number }>;
+  medianSeconds: number;
+  objectsPerSecond: number;
+  medianClientCpuSeconds: number;
+  medianServerCpuSeconds: number;
+  errors: number;
+}
+interface Memory {
+  rssMiB: number;
+  hwmMiB: number;
+}
+interface AgentApplyResult {
+  objects: number;
+  rounds: number;
+  concurrency: number;
+  agent: ApplierResult;
+  kubectl: ApplierResult;
+  kubectlNoValidate: ApplierResult;
+  ratio: number;
+  ratioNoValidate: number;
+  agentProcess: {
+    bareNodeRssMiB: number;
+    idle: Memory;
+    afterApply: Memory;
+    afterRefresh: Memory;
+    plan: { objects: number; applySeconds: number; endToEndSeconds: number; counted: number; outOfSync: number };
+  };
+}
+const agentApply = runScenario<AgentApplyResult>('./agent-apply.js', 'agent-apply');
+const applierRow = (label: string, r: ApplierResult): string =>
+  `| ${label} | ${agentApply.objects.toLocaleString('en')} | ${r.runs.map((run) => run.seconds.toFixed(1)).join(' / ')} s | ${r.medianSeconds.toFixed(2)} s | ${Math.round(r.objectsPerSecond)} | ${r.medianClientCpuSeconds.toFixed(1)} s | ${r.medianServerCpuSeconds.toFixed(1)} s | ${r.errors} |`;
+console.log(`\n## agent apply: ${agentApply.objects.toLocaleString('en')} objects server-side applied to a real API server\n`);
+console.log('| applier | objects | runs | median | objects/s | client CPU | API server CPU | errors |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(applierRow(`agent: Syncer.apply (${agentApply.concurrency} in flight)`, agentApply.agent));
+console.log(applierRow('baseline: kubectl apply --server-side', agentApply.kubectl));
+console.log(applierRow('kubectl apply --server-side --validate=false', agentApply.kubectlNoValidate));
+console.log(
+  `\nwall time agent/kubectl: ${agentApply.ratio.toFixed(2)}; agent/kubectl --validate=false: ${agentApply.ratioNoValidate.toFixed(2)}`,
+);
+const memoryRow = (label: string, m: Memory): string => `| ${label} | ${m.rssMiB.toFixed(0)} MiB | ${m.hwmMiB.toFixed(0)} MiB |`;
+const { agentProcess } = agentApply;
+console.log('\n| agent process | VmRSS | VmHWM |');
+console.log('| --- | ---: | ---: |');
+console.log(memoryRow('idle: registered, long-polling an empty plan', agentProcess.idle));
+console.log(memoryRow(`10 s after applying a ${agentProcess.plan.objects.toLocaleString('en')}-object plan`, agentProcess.afterApply));
+console.log(memoryRow('after its first refresh of those objects', agentProcess.afterRefresh));
+console.log(
+  `\nthe agent applied the plan in ${agentProcess.plan.applySeconds.toFixed(1)} s (${agentProcess.plan.endToEndSeconds.toFixed(1)} s from the ApplicationSet PUT), ${agentProcess.plan.counted} objects found, ${agentProcess.plan.outOfSync} Applications OutOfSync; a bare Node process: ${agentProcess.bareNodeRssMiB.toFixed(0)} MiB`,
+);
+console.log(
+  `targets: wall time ≤ 0.5 × kubectl (${agentApply.ratio <= 0.5 ? 'met' : 'MISSED'}), idle RSS < 80 MiB (${agentProcess.idle.rssMiB < 80 ? 'met' : 'MISSED'}), errors 0 (${agentApply.agent.errors + agentApply.kubectl.errors + agentApply.kubectlNoValidate.errors === 0 ? 'met' : 'MISSED'})`,
+);
+
 // Every figure of this run, for comparison between runs (not committed).
 const resultsFile = process.env.BENCH_RESULTS ?? 'bench-results.json';
-writeFileSync(resultsFile, `${JSON.stringify({ machine, render: { matrix, naive }, plans: { plans, uncached }, delivery }, null, 2)}\n`);
+writeFileSync(
+  resultsFile,
+  `${JSON.stringify({ machine, render: { matrix, naive }, plans: { plans, uncached }, delivery, agentApply }, null, 2)}\n`,
+);
 console.log(`\nresults written to ${resultsFile}`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ApiException,
   type KubeConfig,
@@ -81,6 +82,7 @@ export class KubeClient implements KubeApi {
     kubeConfig: KubeConfig,
     private readonly fieldManager = FIELD_MANAGER,
   ) {
+    reuseConnections(kubeConfig);
     this.objects = kubeConfig.makeApiClient(ObjectApi);
     this.version = kubeConfig.makeApiClient(VersionApi);
   }
@@ -146,6 +148,35 @@ export class KubeClient implements KubeApi {
     const info = await call(() => this.version.getCode(), { apiVersion: 'version', kind: 'Version', name: '' });
     return info.gitVersion;
   }
+}
+
+type DispatcherFactory = (cluster: { server?: string } | null, options: Record<string, unknown>) => unknown;
+
+/**
+ * client-node 2.0.1 builds a new connection pool (undici dispatcher) for every request, so
+ * each request opens its own TLS connection: hundreds at once during an apply, and most of
+ * the agent's CPU. One pool per cluster and client identity is what kubectl does.
+ * Credentials in headers (tokens) are still applied per request; certificates are part of
+ * the key, so a rotated client certificate gets a new pool.
+ */
+export function reuseConnections(kubeConfig: KubeConfig): void {
+  const target = kubeConfig as unknown as { createDispatcher?: DispatcherFactory; flotillaPooled?: boolean };
+  if (typeof target.createDispatcher !== 'function' || target.flotillaPooled) return;
+  const create = target.createDispatcher.bind(kubeConfig);
+  const pools = new Map<string, unknown>();
+  target.createDispatcher = (cluster, options) => {
+    const identity = createHash('sha256');
+    for (const key of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized'])
+      identity.update(`${key}=${String(options[key] ?? '')};`);
+    const key = `${cluster?.server ?? ''}|${identity.digest('hex')}`;
+    let pool = pools.get(key);
+    if (pool === undefined) {
+      pool = create(cluster, options);
+      pools.set(key, pool);
+    }
+    return pool;
+  };
+  target.flotillaPooled = true;
 }
 
 function header(ref: ObjectRef): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {

@@ -159,6 +159,21 @@ describe('Syncer on a real API server', { timeout: 300_000 }, () => {
     assert.ok(get('configmap', 'allowed', '-n', 'limited'));
   });
 
+  it('keeps one connection pool per cluster instead of one per request', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(cluster.kubeconfigPath);
+    const target = kubeConfig as unknown as { createDispatcher: (...args: unknown[]) => unknown };
+    const original = target.createDispatcher.bind(kubeConfig);
+    let created = 0;
+    target.createDispatcher = (...args: unknown[]) => {
+      created++;
+      return original(...args);
+    };
+    const api = new KubeClient(kubeConfig);
+    await Promise.all(Array.from({ length: 30 }, () => api.get({ apiVersion: 'v1', kind: 'Namespace', name: 'apps' })));
+    assert.equal(created, 1);
+  });
+
   it('refresh reports drift with the differing fields and heals it under selfHeal', async () => {
     const app = application('a7', [configMap('a7', 'watched', { color: 'blue' })]);
     await syncer.apply(app);
