@@ -25,7 +25,8 @@ export interface RunningAgent {
 
 /** Runs the agent as its own process, as in a cluster; stopped when the test ends. */
 export function startAgent(t: Pick<TestContext, 'after'>, options: AgentOptions): RunningAgent {
-  const child = spawn(process.execPath, [AGENT_MAIN], {
+  // With the V8 flag `npm run agent` (and the image) use: a small young generation keeps idle RSS down.
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', AGENT_MAIN], {
     env: {
       PATH: process.env.PATH,
       FLOTILLA_HUB_URL: options.hubUrl,

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { type HEALTH_STATES, TRACKING_ID_ANNOTATION } from '#contracts';
-import { apiGroup, compareForApply, type PlannedApplication, SYNC_WAVE_ANNOTATION } from '#plans';
+import type { PlannedApplication } from '#plans';
+// Only the ordering module: the agent does not load the planner and its renderers.
+import { apiGroup, compareForApply, SYNC_WAVE_ANNOTATION } from '#plans/object-order';
 import type { KubeObject } from '#sources';
 import { describeRef, type KubeApi, KubeError, type ObjectRef } from './client.js';
 import { confirmedDrift, differingFields } from './drift.js';
