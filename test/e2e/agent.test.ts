@@ -5,8 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import {
-  createRedisPrefix,
-  createTestDatabase,
   eventually,
   type GitHttpServer,
   hubClient,
@@ -14,9 +12,11 @@ import {
   type RunningAgent,
   type RunningHub,
   startAgent,
+  startFreshHub,
   startGitHttpServer,
   startHub,
   startKubeApiServers,
+  suiteScope,
   TestRepository,
   tempDir,
 } from '#testing';
@@ -117,8 +117,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
   const agents = new Map<string, RunningAgent>();
   let repoURL: string;
   /** Hubs and agents started inside a test outlive it: they are stopped with the suite. */
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const suite = { after: (fn: () => Promise<void> | void) => void cleanups.push(fn) };
+  const suite = suiteScope();
 
   /** `kubectl get` as JSON, or undefined when the object is not there. */
   const getObject = (cluster: KubeApiServer, ...args: string[]): Record<string, unknown> | undefined => {
@@ -129,6 +128,9 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
       throw error;
     }
   };
+  /** The color in prod's guestbook-settings ConfigMap, which the guestbook Application manages. */
+  const prodColor = (): string | undefined =>
+    (getObject(prod, 'configmap', '-n', 'guestbook', 'guestbook-settings') as { data?: { color?: string } } | undefined)?.data?.color;
   const statuses = async (cluster: string): Promise<AppStatus[]> =>
     (await admin.get(`/api/v1/clusters/${cluster}/applications`)).body as unknown as AppStatus[];
   const latestRevision = async (cluster: string): Promise<number> =>
@@ -140,21 +142,19 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
     repo.commit({ ...GUESTBOOK, ...bulk(BULK) });
     git = await startGitHttpServer(join(work, 'git'));
     repoURL = git.url('apps.git');
-    const [servers, databaseUrl] = await Promise.all([startKubeApiServers(suite, 2), createTestDatabase(suite)]);
-    [prod, dev] = servers as [KubeApiServer, KubeApiServer];
-    const redis = createRedisPrefix(suite);
     hubPort = await freePort();
     devMetricsPort = await freePort();
-    hubEnv = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redis.url,
-      FLOTILLA_REDIS_PREFIX: redis.prefix,
-      FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
-      FLOTILLA_CACHE_DIR: join(work, 'cache'),
-      FLOTILLA_GIT_POLL_SECONDS: '1',
-      FLOTILLA_RECONCILE_SECONDS: '1',
-    };
-    hub = await startHub(suite, hubEnv, hubPort);
+    const [servers, started] = await Promise.all([
+      startKubeApiServers(suite, 2),
+      startFreshHub(suite, {
+        adminToken: ADMIN_TOKEN,
+        workDir: work,
+        port: hubPort,
+        env: { FLOTILLA_GIT_POLL_SECONDS: '1', FLOTILLA_RECONCILE_SECONDS: '1' },
+      }),
+    ]);
+    [prod, dev] = servers as [KubeApiServer, KubeApiServer];
+    ({ hub, env: hubEnv } = started);
     admin = hubClient(hub.url, ADMIN_TOKEN);
     for (const [name, cluster, env] of [
       ['prod', prod, 'prod'],
@@ -170,7 +170,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await suite.close();
     await git?.close();
   });
 
@@ -203,14 +203,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
 
   it('applies a change from git', async () => {
     repo.commit({ 'guestbook/settings.yaml': GUESTBOOK['guestbook/settings.yaml'].replace('blue', 'green') });
-    await eventually(
-      async () =>
-        (getObject(prod, 'configmap', '-n', 'guestbook', 'guestbook-settings') as { data: { color: string } }).data.color === 'green'
-          ? true
-          : undefined,
-      60_000,
-      'color green on prod',
-    );
+    await eventually(async () => (prodColor() === 'green' ? true : undefined), 60_000, 'color green on prod');
   });
 
   it('applies a CustomResourceDefinition and its custom resources from one plan, in order', async () => {
@@ -262,14 +255,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
 
     // guestbook has selfHeal: the edit is taken back.
     prod.kubectl('patch', 'configmap', 'guestbook-settings', '-n', 'guestbook', '--type=merge', '-p', '{"data":{"color":"red"}}');
-    await eventually(
-      async () =>
-        (getObject(prod, 'configmap', '-n', 'guestbook', 'guestbook-settings') as { data: { color: string } }).data.color === 'green'
-          ? true
-          : undefined,
-      30_000,
-      'color back to green',
-    );
+    await eventually(async () => (prodColor() === 'green' ? true : undefined), 30_000, 'color back to green');
     // Deleted by hand: created again.
     prod.kubectl('delete', 'configmap', 'guestbook-extra', '-n', 'guestbook');
     await eventually(async () => getObject(prod, 'configmap', '-n', 'guestbook', 'guestbook-extra'), 30_000, 'guestbook-extra again');
@@ -282,14 +268,7 @@ describe('agent on real API servers', { timeout: 600_000 }, () => {
     // Restarted without a bootstrap token: it has its credential and its last plan in the cluster.
     agents.set('prod', startAgent(suite, { hubUrl: `http://127.0.0.1:${hubPort}`, kubeconfig: prod.kubeconfigPath }));
     prod.kubectl('patch', 'configmap', 'guestbook-settings', '-n', 'guestbook', '--type=merge', '-p', '{"data":{"color":"red"}}');
-    await eventually(
-      async () =>
-        (getObject(prod, 'configmap', '-n', 'guestbook', 'guestbook-settings') as { data: { color: string } }).data.color === 'green'
-          ? true
-          : undefined,
-      30_000,
-      'healed with the hub down',
-    );
+    await eventually(async () => (prodColor() === 'green' ? true : undefined), 30_000, 'healed with the hub down');
     const before = Date.now();
     hub = await startHub(suite, hubEnv, hubPort);
     admin = hubClient(hub.url, ADMIN_TOKEN);

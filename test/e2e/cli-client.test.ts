@@ -3,16 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import {
-  createRedisPrefix,
-  createTestDatabase,
-  eventually,
-  hubClient,
-  type RunningHub,
-  runFlotillaAsync,
-  startHub,
-  tempDir,
-} from '#testing';
+import { eventually, hubClient, type RunningHub, runFlotillaAsync, startFreshHub, suiteScope, tempDir } from '#testing';
 
 /** `flotilla login / context / get` as a subprocess against a real hub (Postgres, Redis). */
 
@@ -24,21 +15,12 @@ describe('flotilla client commands', { timeout: 180_000 }, () => {
   let env: NodeJS.ProcessEnv;
   let viewerToken: string;
   let viewerId: string;
-  const cleanups: Array<() => unknown> = [];
-  const suite = { after: (fn: unknown) => void cleanups.push(fn as () => unknown) };
+  const suite = suiteScope();
   const flotilla = (...args: string[]) => runFlotillaAsync(args, { env });
 
   before(async () => {
     work = tempDir(suite, 'flotilla-cli-e2e-');
-    const redis = createRedisPrefix(suite);
-    hub = await startHub(suite, {
-      DATABASE_URL: await createTestDatabase(suite),
-      REDIS_URL: redis.url,
-      FLOTILLA_REDIS_PREFIX: redis.prefix,
-      FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
-      FLOTILLA_CACHE_DIR: join(work, 'cache'),
-      FLOTILLA_GIT_POLL_SECONDS: '0',
-    });
+    ({ hub } = await startFreshHub(suite, { adminToken: ADMIN_TOKEN, workDir: work }));
     const admin = hubClient(hub.url, ADMIN_TOKEN);
     const viewer = await admin.post('/api/v1/tokens', { name: 'cli', role: 'viewer' });
     viewerToken = viewer.body.token as string;
@@ -91,9 +73,7 @@ spec:
     env = { PATH: process.env.PATH, HOME: work, FLOTILLA_CONFIG: join(work, 'config', 'flotilla.yaml') };
   });
 
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
+  after(suite.close);
 
   it('refuses a bad token at login with exit code 4, and an unreachable hub with 3', async () => {
     const bad = await flotilla('login', '--hub', hub.url, '--token', 'not-a-token');

@@ -10,8 +10,9 @@ import {
   eventually,
   hubClient,
   type RunningHub,
+  startFreshHub,
   startGitHttpServer,
-  startHub,
+  suiteScope,
   TestRepository,
   tempDir,
 } from '#testing';
@@ -23,24 +24,15 @@ const ADMIN_TOKEN = 'e2e-metrics-admin-token-0123456789abcdefghijkl';
 describe('hub metrics', { timeout: 120_000 }, () => {
   let hub: RunningHub;
   let viewerToken: string;
-  const cleanups: Array<() => unknown> = [];
-  const suite = { after: (fn: unknown) => void cleanups.push(fn as () => unknown) };
+  const suite = suiteScope();
 
   before(async () => {
     const work = tempDir(suite, 'flotilla-metrics-');
     const repo = TestRepository.init(join(work, 'git', 'apps.git'));
     repo.commit({ 'web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: "1"}\n' });
     const git = await startGitHttpServer(join(work, 'git'));
-    cleanups.push(() => git.close());
-    const redis = createRedisPrefix(suite);
-    hub = await startHub(suite, {
-      DATABASE_URL: await createTestDatabase(suite),
-      REDIS_URL: redis.url,
-      FLOTILLA_REDIS_PREFIX: redis.prefix,
-      FLOTILLA_ADMIN_TOKEN: ADMIN_TOKEN,
-      FLOTILLA_CACHE_DIR: join(work, 'cache'),
-      FLOTILLA_GIT_POLL_SECONDS: '0',
-    });
+    suite.after(() => git.close());
+    ({ hub } = await startFreshHub(suite, { adminToken: ADMIN_TOKEN, workDir: work }));
     const admin = hubClient(hub.url, ADMIN_TOKEN);
     viewerToken = (await admin.post('/api/v1/tokens', { name: 'prometheus', role: 'viewer' })).body.token as string;
     await admin.post('/api/v1/clusters', { name: 'one', server: 'https://one.example.com', labels: { env: 'prod' } });
@@ -69,9 +61,7 @@ spec:
     );
   });
 
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
+  after(suite.close);
 
   const scrape = async (
     token?: string,

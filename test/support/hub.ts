@@ -117,3 +117,38 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Cleanups for resources a suite starts in `before` (or inside one test) that must outlive
+ * single tests: pass the scope where a `t` is expected, and `after(scope.close)`.
+ */
+export function suiteScope(): After & { close: () => Promise<void> } {
+  const cleanups: Array<() => unknown> = [];
+  return {
+    after: (fn) => void (fn && cleanups.push(fn as () => unknown)),
+    close: async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    },
+  };
+}
+
+/**
+ * A hub on its own new database and Redis prefix, with caches under `workDir`; returns the
+ * environment too, to start it again (same data) later.
+ */
+export async function startFreshHub(
+  t: After,
+  options: { adminToken: string; workDir: string; env?: Record<string, string>; port?: number },
+): Promise<{ hub: RunningHub; env: Record<string, string> }> {
+  const redis = createRedisPrefix(t);
+  const env = {
+    DATABASE_URL: await createTestDatabase(t),
+    REDIS_URL: redis.url,
+    FLOTILLA_REDIS_PREFIX: redis.prefix,
+    FLOTILLA_ADMIN_TOKEN: options.adminToken,
+    FLOTILLA_CACHE_DIR: `${options.workDir}/cache`,
+    FLOTILLA_GIT_POLL_SECONDS: '0',
+    ...options.env,
+  };
+  return { hub: await startHub(t, env, options.port), env };
+}

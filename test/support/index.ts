@@ -66,5 +66,14 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
 export { type AgentOptions, type RunningAgent, startAgent } from './agent.js';
 export { type CliResult, runFlotilla, runFlotillaAsync } from './cli.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
-export { createRedisPrefix, createTestDatabase, eventually, hubClient, type RunningHub, startHub } from './hub.js';
+export {
+  createRedisPrefix,
+  createTestDatabase,
+  eventually,
+  hubClient,
+  type RunningHub,
+  startFreshHub,
+  startHub,
+  suiteScope,
+} from './hub.js';
 export { type KubeApiServer, kubeApiServerAssets, startKubeApiServer, startKubeApiServers } from './kube-api-server.js';
