@@ -179,6 +179,36 @@ spec:
     assert.match(context.stderr, /context "other" is not in/);
   });
 
+  it('creates, lists and revokes tokens and issues bootstrap tokens as an admin; a viewer may not', async () => {
+    const adminEnv = { ...env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: ADMIN_TOKEN };
+    const created = await runFlotillaAsync(['tokens', 'create', 'ci', '--role', 'editor', '--expires-in-days', '7'], { env: adminEnv });
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    assert.match(token, /^\S{32,}$/, 'the token alone on stdout');
+    assert.match(created.stderr, /\(editor\) created, expires .* shown this once/);
+    const works = await runFlotillaAsync(['get', 'clusters'], { env: { ...env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: token } });
+    assert.equal(works.code, 0, works.stderr);
+    const list = await runFlotillaAsync(['tokens', 'list'], { env: adminEnv });
+    assert.match(list.stdout, /^ID\s+NAME\s+ROLE\s+STATUS\s+LAST USED\s+AGE\n/);
+    const row = list.stdout.split('\n').find((line) => /\sci\s+editor\s+active\s/.test(line));
+    assert.ok(row, list.stdout);
+    assert.ok(!list.stdout.includes(token), 'never the token itself');
+    const id = row.split(/\s+/)[0] as string;
+    assert.equal((await runFlotillaAsync(['tokens', 'revoke', id], { env: adminEnv })).code, 0);
+    const refused = await runFlotillaAsync(['get', 'clusters'], { env: { ...env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: token } });
+    assert.equal(refused.code, 4);
+
+    const bootstrap = await runFlotillaAsync(['clusters', 'bootstrap-token', 'dev-us', '--ttl-hours', '2'], { env: adminEnv });
+    assert.equal(bootstrap.code, 0, bootstrap.stderr);
+    const registered = await hubClient(hub.url).post('/agent/v1/register', { bootstrapToken: bootstrap.stdout.trim() });
+    assert.equal(registered.status, 201);
+    const badTtl = await runFlotillaAsync(['clusters', 'bootstrap-token', 'dev-us', '--ttl-hours', '1000'], { env: adminEnv });
+    assert.equal(badTtl.code, 2);
+    const asViewer = await flotilla('tokens', 'create', 'x', '--role', 'admin');
+    assert.equal(asViewer.code, 4);
+    assert.match(asViewer.stderr, /403/);
+  });
+
   it('switches contexts, and says so when the token was revoked', async () => {
     const list = await flotilla('context');
     assert.match(list.stdout, /^\* test\s+http:\/\/127\.0\.0\.1:\d+\n$/);

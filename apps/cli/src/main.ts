@@ -4,6 +4,7 @@ import { GET_KINDS, getCommand } from './commands/get.js';
 import { contextCommand, loginCommand } from './commands/login.js';
 import { planCommand } from './commands/plan.js';
 import { type CommandIO, renderCommand } from './commands/render.js';
+import { bootstrapTokenCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens.js';
 import { EXIT, reportError } from './exit-codes.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -97,6 +98,37 @@ export function buildProgram(io: CommandIO, env: Readonly<Record<string, string 
     .option('-w, --watch', 'keep printing new events')
     .option('--context <name>', 'the hub context to use')
     .action(async (flags) => eventsCommand(flags, io, env));
+
+  const tokens = program.command('tokens').description('API tokens of the hub (admin)');
+  tokens
+    .command('create')
+    .argument('<name>', 'what the token is for')
+    .requiredOption('--role <role>', 'admin, editor or viewer')
+    .option('--expires-in-days <n>', 'expire after this many days')
+    .option('--context <name>', 'the hub context to use')
+    .description('create a token; printed once, alone on stdout')
+    .action(async (name: string, flags) => tokensCreateCommand(name, flags, io, env));
+  tokens
+    .command('list')
+    .option('--context <name>', 'the hub context to use')
+    .description('list tokens (never their values)')
+    .action(async (flags) => tokensListCommand(flags, io, env));
+  tokens
+    .command('revoke')
+    .argument('<id>', 'the token id')
+    .option('--context <name>', 'the hub context to use')
+    .description('revoke a token at once')
+    .action(async (id: string, flags) => tokensRevokeCommand(id, flags, io, env));
+
+  program
+    .command('clusters')
+    .description('cluster operations')
+    .command('bootstrap-token')
+    .argument('<cluster>', 'the registered cluster')
+    .option('--ttl-hours <n>', 'hours until it expires (default 1, at most 168)')
+    .option('--context <name>', 'the hub context to use')
+    .description("issue a one-time token for the cluster's agent (FLOTILLA_BOOTSTRAP_TOKEN); printed alone on stdout")
+    .action(async (cluster: string, flags) => bootstrapTokenCommand(cluster, flags, io, env));
 
   return program;
 }
