@@ -145,6 +145,29 @@ spec:
     assert.equal(missing.code, 5);
   });
 
+  it('describes a cluster, an ApplicationSet and an Application', async () => {
+    const cluster = await flotilla('describe', 'cluster', 'prod-eu');
+    assert.equal(cluster.code, 0, cluster.stderr);
+    assert.match(
+      cluster.stdout,
+      /^Name:\s+prod-eu\nServer:\s+https:\/\/prod-eu\.example\.com\nLabels:\s+env=prod,region=eu\nState:\s+connected\n/,
+    );
+    assert.match(cluster.stdout, /Applications:\n {2}NAME\s+SYNC\s+HEALTH\s+REVISION\n {2}web-prod-eu\s+Synced\s+Progressing\s+\d+\n/);
+    const appSet = await flotilla('describe', 'appset', 'argocd/web');
+    assert.match(
+      appSet.stdout,
+      /Conditions:\n {2}TYPE\s+STATUS\s+REASON\s+MESSAGE\n {2}Rendered\s+True\s+RenderSucceeded\s+1 applications\n/,
+    );
+    assert.match(appSet.stdout, /Applications:\n {2}NAME\s+CLUSTER\n {2}web-prod-eu\s+prod-eu\n/);
+    const app = await flotilla('describe', 'app', 'web-prod-eu', '--cluster', 'prod-eu');
+    assert.match(app.stdout, /Sync:\s+Synced\nHealth:\s+Progressing\n/);
+    assert.match(app.stdout, /Deployment\.apps\s+web\/web\s+Synced\s+Progressing/);
+    const noCluster = await flotilla('describe', 'app', 'web-prod-eu');
+    assert.equal(noCluster.code, 2);
+    const wrongKind = await flotilla('describe', 'widget', 'x');
+    assert.equal(wrongKind.code, 2);
+  });
+
   it('counts clusters and Applications by status, and lists events', async () => {
     const stats = await flotilla('stats');
     assert.equal(stats.code, 0, stats.stderr);
