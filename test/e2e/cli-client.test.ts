@@ -168,6 +168,21 @@ spec:
     assert.equal(wrongKind.code, 2);
   });
 
+  it('syncs an ApplicationSet now and waits for the render', async () => {
+    const adminEnv = { ...env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: ADMIN_TOKEN };
+    const before = (await hubClient(hub.url, ADMIN_TOKEN).get('/api/v1/applicationsets/argocd/web')).body as unknown as {
+      generation: number;
+    };
+    const synced = await runFlotillaAsync(['sync', 'appset', 'argocd/web', '--wait'], { env: adminEnv });
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stderr, new RegExp(`generation ${before.generation + 1}`));
+    assert.match(synced.stdout, /^argocd\/web: rendered: 1 applications\n$/);
+    const asViewer = await flotilla('sync', 'appset', 'argocd/web');
+    assert.equal(asViewer.code, 4);
+    const missing = await runFlotillaAsync(['sync', 'appset', 'argocd/nope'], { env: adminEnv });
+    assert.equal(missing.code, 5);
+  });
+
   it('counts clusters and Applications by status, and lists events', async () => {
     const stats = await flotilla('stats');
     assert.equal(stats.code, 0, stats.stderr);

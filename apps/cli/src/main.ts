@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { describeCommand } from './commands/describe.js';
+import { describeCommand, syncCommand } from './commands/describe.js';
 import { eventsCommand, statsCommand, treeCommand } from './commands/fleet.js';
 import { GET_KINDS, getCommand } from './commands/get.js';
 import { contextCommand, loginCommand } from './commands/login.js';
@@ -85,6 +85,16 @@ export function buildProgram(io: CommandIO, env: Readonly<Record<string, string 
     .option('--context <name>', 'the hub context to use')
     .description('one object in detail: conditions, Applications, objects with sync, health and drift')
     .action(async (kind: string, name: string, flags) => describeCommand(kind, name, flags, io, env));
+
+  program
+    .command('sync')
+    .argument('<kind>', 'appset')
+    .argument('<name>', 'NAMESPACE/NAME')
+    .option('--wait', 'wait until the render finished and print its outcome')
+    .option('--timeout <seconds>', 'with --wait: how long', '120')
+    .option('--context <name>', 'the hub context to use')
+    .description('render an ApplicationSet now, with fresh git, and re-plan its clusters')
+    .action(async (kind: string, name: string, flags) => syncCommand(kind, name, flags, io, env));
 
   program
     .command('tree')

@@ -126,3 +126,37 @@ export async function describeCommand(
   }
   throw new HubClientError(`unknown kind "${kind}": use cluster, appset or app`, EXIT.usage);
 }
+
+/**
+ * `flotilla sync appset NAMESPACE/NAME`: render it now with fresh git (and re-plan its
+ * clusters); with --wait, until the render finished, printing its outcome.
+ */
+export async function syncCommand(
+  kind: string,
+  name: string,
+  flags: { wait?: boolean; timeout?: string; context?: string },
+  io: CommandIO,
+  env: Env,
+): Promise<void> {
+  if (!['appset', 'appsets', 'applicationset'].includes(kind.toLowerCase()))
+    throw new HubClientError('sync renders ApplicationSets: flotilla sync appset NAMESPACE/NAME', EXIT.usage);
+  const [namespace, setName] = name.includes('/') ? name.split('/', 2) : ['argocd', name];
+  const base = `/api/v1/applicationsets/${encodeURIComponent(namespace ?? '')}/${encodeURIComponent(setName ?? '')}`;
+  const api = new HubApi(resolveContext(env, flags.context));
+  const requested = await api.post<{ generation: number }>(`${base}/sync`);
+  io.stderr(`sync of ${namespace}/${setName} requested (generation ${requested.generation})`);
+  if (!flags.wait) return;
+  const timeoutSeconds = Number(flags.timeout ?? '120');
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const current = await api.get<{ renderedGeneration: number; conditions: Condition[] }>(base);
+    if (current.renderedGeneration >= requested.generation) {
+      const rendered = current.conditions.find((c) => c.type === 'Rendered');
+      io.stdout(`${namespace}/${setName}: ${rendered?.status === 'True' ? 'rendered' : 'render failed'}: ${rendered?.message ?? ''}\n`);
+      if (rendered?.status !== 'True') throw new HubClientError(`render failed: ${rendered?.message ?? 'unknown reason'}`, EXIT.failed);
+      return;
+    }
+    if (Date.now() > deadline) throw new HubClientError(`not rendered within ${timeoutSeconds} s (is a worker running?)`, EXIT.failed);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Allow } from '../auth/access.decorator.js';
@@ -48,6 +48,18 @@ export class AppSetsController {
   @ApiOperation({ summary: 'The Applications of its last successful render, with their clusters' })
   applications(@Param('namespace') namespace: string, @Param('name') name: string): Promise<unknown[]> {
     return this.appSets.applications(namespace, name);
+  }
+
+  @Post(':namespace/:name/sync')
+  @Allow('editor')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Render now: fetch its git repositories again and re-plan every cluster it reaches' })
+  async sync(
+    @Param('namespace') namespace: string,
+    @Param('name') name: string,
+    @CurrentPrincipal() principal: ApiPrincipal | AgentPrincipal,
+  ): Promise<Record<string, unknown>> {
+    return appSetView(await this.appSets.sync(namespace, name, actorOf(principal)));
   }
 
   @Delete(':namespace/:name')

@@ -41,6 +41,14 @@ export class AppSetsService {
     return { appSet, created: !existing };
   }
 
+  /** Render now, with fresh git and re-planning every cluster it reaches (`flotilla sync`). */
+  async sync(namespace: string, name: string, actor: string): Promise<StoredAppSet> {
+    const appSet = await this.get(namespace, name);
+    await this.triggers.renderAppSets([appSet.id], { planAllClusters: true });
+    await this.events.record({ actor, type: 'SyncRequested', subject: `applicationset/${namespace}/${name}`, message: 'render requested' });
+    return this.get(namespace, name);
+  }
+
   async remove(namespace: string, name: string, actor: string): Promise<void> {
     const appSet = await this.get(namespace, name);
     const placed = await this.prisma.generatedApplication.findMany({
