@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +12,7 @@ import {
   createRedisPrefix,
   createTestDatabase,
   eventually,
+  freePort,
   hubClient,
   type KubeApiServer,
   startAgent,
@@ -327,14 +327,6 @@ interface AgentLog {
   objects?: number;
   outOfSync?: string[];
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 interface Side {
   key: 'agent' | 'kubectl' | 'kubectlNoValidate';

@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startGitHttpServer, TestRepository } from '../test/support/index.js';
+import { freePort, startGitHttpServer, TestRepository } from '../test/support/index.js';
 
 /**
  * Delivery: BENCH_AGENTS simulated agents (default 2,000) long-poll one hub on loopback
@@ -19,14 +18,6 @@ import { startGitHttpServer, TestRepository } from '../test/support/index.js';
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2_000);
 const ADMIN = `bench-${randomBytes(24).toString('hex')}`;
 const POSTGRES = process.env.FLOTILLA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

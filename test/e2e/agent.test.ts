@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import {
   eventually,
+  freePort,
   type GitHttpServer,
   hubClient,
   type KubeApiServer,
@@ -95,14 +95,6 @@ interface AppStatus {
   message: string;
   objects: Array<{ kind: string; name: string; sync: string; diff?: string[] }>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('agent on real API servers', { timeout: 600_000 }, () => {
   let git: GitHttpServer;

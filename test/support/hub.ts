@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -151,4 +151,15 @@ export async function startFreshHub(
     ...options.env,
   };
   return { hub: await startHub(t, env, options.port), env };
+}
+
+/** A TCP port free on loopback right now (for a server that must be restarted on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
 }

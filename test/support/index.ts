@@ -70,6 +70,7 @@ export {
   createRedisPrefix,
   createTestDatabase,
   eventually,
+  freePort,
   hubClient,
   type RunningHub,
   startFreshHub,

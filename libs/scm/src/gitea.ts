@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type PullRequestInfo, SourceError } from '#contracts';
+import { type GithubPull, toPullRequestInfo } from './github.js';
 import { apiRoot, collectPages, nextLink } from './http.js';
 import { parseSettings, resolveToken, tokenRefSchema } from './settings.js';
 import { DEFAULT_MAX_PAGES, type ProviderOptions, type PullRequestProvider } from './types.js';
@@ -12,28 +13,6 @@ const giteaSchema = z.object({
   insecure: z.boolean().optional(),
   labels: z.array(z.string()).optional(),
 });
-
-interface GiteaPull {
-  number: number;
-  title: string;
-  head: { ref: string; sha: string };
-  base: { ref: string };
-  labels?: Array<{ name?: string }> | null;
-  user?: { login?: string } | null;
-}
-
-/** Maps one item of Gitea's `GET /repos/{owner}/{repo}/pulls`. */
-export function toPullRequestInfo(pull: GiteaPull): PullRequestInfo {
-  return {
-    number: pull.number,
-    title: pull.title,
-    branch: pull.head.ref,
-    target_branch: pull.base.ref,
-    head_sha: pull.head.sha,
-    labels: (pull.labels ?? []).map((label) => label.name ?? ''),
-    author: pull.user?.login ?? '',
-  };
-}
 
 /** Open pull requests of a Gitea (or Forgejo) repository, following the `Link` header. */
 export class GiteaProvider implements PullRequestProvider {
@@ -61,7 +40,8 @@ export class GiteaProvider implements PullRequestProvider {
           const link = nextLink(page.headers.link);
           return link ? new URL(link, url).toString() : undefined;
         },
-        map: (item) => toPullRequestInfo(item as GiteaPull),
+        // Gitea's pull request objects have GitHub's shape.
+        map: (item) => toPullRequestInfo(item as GithubPull),
       },
       this.options,
       this.options.maxPages ?? DEFAULT_MAX_PAGES,

@@ -23,12 +23,13 @@ interface CachedPage {
   next: string | undefined;
 }
 
-interface GithubPull {
+/** A pull request as GitHub's REST API (and Gitea's, which copies it) returns it. */
+export interface GithubPull {
   number: number;
   title: string;
   head: { ref: string; sha: string };
   base: { ref: string };
-  labels?: Array<string | { name?: string }>;
+  labels?: Array<string | { name?: string }> | null;
   user?: { login?: string } | null;
 }
 
@@ -54,7 +55,7 @@ export function githubBaseUrl(api: string | undefined): string {
   return url.toString().replace(/\/$/, '');
 }
 
-/** Maps one item of `GET /repos/{owner}/{repo}/pulls` to the generator's pull request. */
+/** Maps one item of `GET /repos/{owner}/{repo}/pulls` (GitHub, Gitea) to the generator's pull request. */
 export function toPullRequestInfo(pull: GithubPull): PullRequestInfo {
   return {
     number: pull.number,
