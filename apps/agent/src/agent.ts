@@ -235,7 +235,7 @@ export class Agent {
   /** The agent's namespace holds its state; created when the agent may, otherwise it must exist. */
   private async ensureOwnNamespace(): Promise<void> {
     const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.config.namespace } } as KubeObject;
-    if (await this.api.get(namespace as never).catch(() => undefined)) return;
+    if (await this.api.get({ apiVersion: 'v1', kind: 'Namespace', name: this.config.namespace }).catch(() => undefined)) return;
     await this.api
       .apply(namespace)
       .catch((error: unknown) => log('warn', 'cannot create the agent namespace', { error: messageOf(error) }));
