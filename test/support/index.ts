@@ -65,6 +65,7 @@ export function createRepository(t: Pick<TestContext, 'after'>, files: FileTree)
 }
 export { type AgentOptions, type RunningAgent, startAgent } from './agent.js';
 export { type CliResult, runFlotilla, runFlotillaAsync } from './cli.js';
+export { type FakePullRequest, type FakeScm, type PostedComment, type PostedStatus, startFakeScm } from './fake-scm.js';
 export { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
 export {
   createRedisPrefix,

@@ -18,7 +18,7 @@ import { HealthController } from './health/health.controller.js';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { gitProvider, plannerProvider } from './pipeline/fleet.providers.js';
+import { feedbackProvider, gitProvider, plannerProvider, pullRequestsProvider } from './pipeline/fleet.providers.js';
 import { GitPollerService } from './pipeline/git-poller.service.js';
 import { PlanService } from './pipeline/plan.service.js';
 import { PlanNotifier } from './pipeline/plan-notifier.service.js';
@@ -27,8 +27,14 @@ import { ReconcilerService } from './pipeline/reconciler.service.js';
 import { RenderService } from './pipeline/render.service.js';
 import { TriggersService } from './pipeline/triggers.service.js';
 import { WorkersService } from './pipeline/workers.service.js';
+import { PreviewFeedbackService } from './previews/feedback.service.js';
+import { PreviewFeedbackQueue } from './previews/feedback-queue.service.js';
+import { PullRequestPollerService } from './previews/pull-request-poller.service.js';
 import { RedisService } from './redis/redis.service.js';
+import { SecretsController } from './secrets/secrets.controller.js';
+import { SecretsService } from './secrets/secrets.service.js';
 import { GitWebhookController } from './webhooks/git-webhook.controller.js';
+import { ScmWebhookController } from './webhooks/scm-webhook.controller.js';
 
 /**
  * The hub. One image, roles by configuration: `api` serves the admin API, the agent
@@ -48,6 +54,8 @@ export class HubModule {
       TriggersService,
       PlanNotifier,
       MetricsService,
+      SecretsService,
+      PreviewFeedbackQueue,
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       { provide: APP_FILTER, useClass: ErrorFilter },
@@ -64,11 +72,25 @@ export class HubModule {
         FleetController,
         AgentGatewayController,
         GitWebhookController,
+        ScmWebhookController,
+        SecretsController,
       );
       providers.push(ClustersService, AppSetsService, AgentGatewayService);
     }
     if (worker)
-      providers.push(gitProvider, plannerProvider, RenderService, PlanService, ReconcilerService, GitPollerService, WorkersService);
+      providers.push(
+        gitProvider,
+        plannerProvider,
+        pullRequestsProvider,
+        feedbackProvider,
+        RenderService,
+        PlanService,
+        ReconcilerService,
+        GitPollerService,
+        PullRequestPollerService,
+        PreviewFeedbackService,
+        WorkersService,
+      );
     return { module: HubModule, controllers, providers };
   }
 }

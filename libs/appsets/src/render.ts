@@ -31,6 +31,8 @@ export interface RenderOptions {
 
 export interface RenderResult {
   applications: Application[];
+  /** The generator parameters each Application was rendered from (same order as `applications`). */
+  params: ParamSet[];
   /** Problems that do not stop rendering but would stop Kubernetes or Argo CD (invalid names, ...). */
   warnings: string[];
 }
@@ -65,6 +67,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
   const { engine, mode } = templateLanguage(appSet);
   const errors: FlotillaError[] = [];
   const applications: Application[] = [];
+  const paramSets: ParamSet[] = [];
   const compiledTemplates = new Map<unknown, CompiledTree>();
   const patch = appSet.spec.templatePatch === undefined ? undefined : engine.compile(appSet.spec.templatePatch, 'spec.templatePatch');
   const apiVersion = appSet.apiVersion === FLOTILLA_API_VERSION ? FLOTILLA_API_VERSION : ARGO_API_VERSION;
@@ -90,6 +93,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
       for (const params of result.params) {
         try {
           applications.push(renderApplication(appSet, apiVersion, template, params, patch));
+          paramSets.push(params);
         } catch (error) {
           collect(errors, error);
         }
@@ -101,7 +105,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
   }
   errors.push(...duplicateNameErrors(appSet, applications));
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateSpecError(errors.slice(0, MAX_REPORTED_ERRORS));
-  return { applications, warnings: applicationWarnings(applications) };
+  return { applications, params: paramSets, warnings: applicationWarnings(applications) };
 }
 
 function collect(errors: FlotillaError[], error: unknown): void {

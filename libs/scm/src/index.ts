@@ -1,3 +1,13 @@
+export {
+  type CommitState,
+  type CommitStatus,
+  createPullRequestFeedback,
+  type FeedbackTarget,
+  GiteaFeedback,
+  GithubFeedback,
+  GitlabFeedback,
+  type PullRequestFeedback,
+} from './feedback.js';
 export { GiteaProvider } from './gitea.js';
 export { GithubProvider, githubBaseUrl } from './github.js';
 export { GITLAB_DEFAULT_STATE, GitlabProvider } from './gitlab.js';

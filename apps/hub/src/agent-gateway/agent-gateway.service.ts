@@ -8,6 +8,7 @@ import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
+import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
 import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
@@ -23,6 +24,7 @@ export class AgentGatewayService implements OnModuleDestroy {
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
     private readonly tokens: TokenService,
+    private readonly feedback: PreviewFeedbackQueue,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {
     this.revisions = new RevisionLoader(prisma);
@@ -96,6 +98,10 @@ export class AgentGatewayService implements OnModuleDestroy {
   }
 
   async report(clusterId: string, report: StatusReport): Promise<void> {
+    const before = await this.prisma.applicationStatus.findMany({
+      where: { clusterId },
+      select: { application: true, appliedRevision: true, sync: true, health: true },
+    });
     await this.prisma.$transaction([
       ...report.applications.map((app) =>
         this.prisma.applicationStatus.upsert({
@@ -121,6 +127,16 @@ export class AgentGatewayService implements OnModuleDestroy {
       this.prisma.applicationStatus.deleteMany({ where: { clusterId, application: { notIn: report.applications.map((a) => a.name) } } }),
       this.prisma.cluster.update({ where: { id: clusterId }, data: { lastHeartbeatAt: new Date(), state: 'connected' } }),
     ]);
+    // Previews whose Applications changed sync, health or revision tell their pull requests.
+    const previous = new Map(before.map((row) => [row.application, row]));
+    const changed = report.applications.filter((app) => {
+      const old = previous.get(app.name);
+      return !old || old.sync !== app.sync || old.health !== app.health || old.appliedRevision !== report.revision;
+    });
+    await this.feedback.applicationsReported(
+      clusterId,
+      changed.map((app) => app.name),
+    );
   }
 
   async heartbeat(clusterId: string, beat: Heartbeat): Promise<void> {

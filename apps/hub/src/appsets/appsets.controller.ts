@@ -50,6 +50,13 @@ export class AppSetsController {
     return this.appSets.applications(namespace, name);
   }
 
+  @Get(':namespace/:name/previews')
+  @Allow('viewer')
+  @ApiOperation({ summary: 'Its pull request previews: state (live, expired, evicted, closed), why, and what was reported' })
+  previews(@Param('namespace') namespace: string, @Param('name') name: string): Promise<unknown[]> {
+    return this.appSets.previews(namespace, name);
+  }
+
   @Post(':namespace/:name/sync')
   @Allow('editor')
   @HttpCode(202)

@@ -79,6 +79,16 @@ export class AppSetsService {
     });
     return rows.map((row) => ({ name: row.name, cluster: row.cluster?.name ?? null, application: row.application }));
   }
+
+  async previews(namespace: string, name: string): Promise<unknown[]> {
+    const appSet = await this.get(namespace, name);
+    const rows = await this.prisma.preview.findMany({
+      where: { appSetId: appSet.id },
+      orderBy: [{ state: 'asc' }, { lastActivityAt: 'desc' }],
+      include: { _count: { select: { applications: true } } },
+    });
+    return rows.map(({ settings: _settings, _count, ...row }) => ({ ...row, applications: _count.applications }));
+  }
 }
 
 export function appSetView(appSet: StoredAppSet): Record<string, unknown> {

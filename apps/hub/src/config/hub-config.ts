@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSecretKey } from '../secrets/sealing.js';
 
 /**
  * The hub's whole configuration, validated once at boot. Nothing else reads process.env.
@@ -25,6 +26,27 @@ const hubConfigSchema = z.object({
   FLOTILLA_GIT_POLL_SECONDS: z.coerce.number().int().min(0).default(180),
   /** Shared secret that signs git webhooks (X-Hub-Signature-256). */
   FLOTILLA_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /**
+   * Key that encrypts hub secrets (SCM tokens) at rest: 32 bytes as hex or base64. Without
+   * it, secrets cannot be stored and pull request generators can only read public repositories.
+   */
+  FLOTILLA_SECRET_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return undefined;
+      const key = parseSecretKey(text);
+      if (typeof key === 'string') {
+        ctx.addIssue({ code: 'custom', message: key });
+        return z.NEVER;
+      }
+      return key;
+    }),
+  /**
+   * How often pull request generators are re-listed when they do not say
+   * (`requeueAfterSeconds`); webhooks make it immediate. Argo CD's default is 30 minutes.
+   */
+  FLOTILLA_PULL_REQUEST_POLL_SECONDS: z.coerce.number().int().min(0).default(1800),
   /** A cluster whose agent has not been heard from for this long is unreachable (seconds). */
   FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).default(90),
   /** How long an agent's long-poll is held before it answers "no change" (seconds). */

@@ -34,3 +34,27 @@ export function referencedRepositories(document: unknown): string[] {
   });
   return urls;
 }
+
+/** A pull request generator's provider block, as named in the document (for webhooks and polling). */
+export interface PullRequestGeneratorFacts {
+  provider: string;
+  settings: Record<string, unknown>;
+  /** `requeueAfterSeconds` when set. */
+  requeueAfterSeconds?: number;
+}
+
+const PULL_REQUEST_PROVIDERS = ['github', 'gitlab', 'gitea', 'bitbucketServer', 'bitbucket', 'azuredevops', 'awsCodeCommit'];
+
+/** Every pull request generator of the document, at any nesting level. */
+export function pullRequestGenerators(document: unknown): PullRequestGeneratorFacts[] {
+  const found: PullRequestGeneratorFacts[] = [];
+  walkGenerators(generatorsOf(document), (key, block) => {
+    if (key !== 'pullRequest') return;
+    const provider = PULL_REQUEST_PROVIDERS.find((name) => block[name] !== null && typeof block[name] === 'object');
+    if (!provider) return;
+    const facts: PullRequestGeneratorFacts = { provider, settings: block[provider] as Record<string, unknown> };
+    if (typeof block.requeueAfterSeconds === 'number') facts.requeueAfterSeconds = block.requeueAfterSeconds;
+    found.push(facts);
+  });
+  return found;
+}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import { Planner } from '#plans';
+import { createPullRequestFeedback, createPullRequestSource, type PullRequestFeedback, type ScmPullRequestSource } from '#scm';
 import {
   createSourceRenderService,
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -9,10 +10,27 @@ import {
   toolPathsFromEnv,
 } from '#sources';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { SecretsService } from '../secrets/secrets.service.js';
 
 /** Injection tokens of the render and plan libraries wired with real I/O. */
 export const GIT = Symbol('GIT');
 export const PLANNER = Symbol('PLANNER');
+export const PULL_REQUESTS = Symbol('PULL_REQUESTS');
+export const PR_FEEDBACK = Symbol('PR_FEEDBACK');
+
+/** SCM clients for the pull request generator; tokens come from hub secrets (`tokenRef`). */
+export const pullRequestsProvider: Provider = {
+  provide: PULL_REQUESTS,
+  inject: [SecretsService],
+  useFactory: (secrets: SecretsService): ScmPullRequestSource => createPullRequestSource({ secrets }),
+};
+
+/** SCM clients that post commit statuses and comments on preview pull requests. */
+export const feedbackProvider: Provider = {
+  provide: PR_FEEDBACK,
+  inject: [SecretsService],
+  useFactory: (secrets: SecretsService): ReadonlyMap<string, PullRequestFeedback> => createPullRequestFeedback({ secrets }),
+};
 
 /** Git over remote repositories, cached on disk; one per process. */
 export const gitProvider: Provider = {

@@ -4,7 +4,13 @@ import { createHash } from 'node:crypto';
 export const QUEUE = {
   render: 'render',
   plan: 'plan',
+  feedback: 'preview-feedback',
 } as const;
+
+/** Report a preview's state back to its pull request (status and comment). */
+export interface FeedbackJob {
+  previewId: string;
+}
 
 /** Render an ApplicationSet up to at least `generation`. */
 export interface RenderJob {

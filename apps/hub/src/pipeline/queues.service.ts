@@ -9,6 +9,7 @@ import { QUEUE } from './jobs.js';
 export class QueuesService implements OnModuleDestroy {
   readonly render: Queue;
   readonly plan: Queue;
+  readonly feedback: Queue;
   private readonly connection: Redis;
 
   constructor(@Inject(HUB_CONFIG) readonly config: HubConfig) {
@@ -16,10 +17,11 @@ export class QueuesService implements OnModuleDestroy {
     const options = { connection: this.connection, prefix: `${config.FLOTILLA_REDIS_PREFIX}:bull` };
     this.render = new Queue(QUEUE.render, options);
     this.plan = new Queue(QUEUE.plan, options);
+    this.feedback = new Queue(QUEUE.feedback, options);
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([this.render.close(), this.plan.close()]);
+    await Promise.allSettled([this.render.close(), this.plan.close(), this.feedback.close()]);
     await this.connection.quit().catch(() => undefined);
   }
 }

@@ -1,15 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ApplicationSet, parseApplicationSets, renderApplicationSet } from '#appsets';
-import { type Application, FlotillaError } from '#contracts';
-import { createDefaultRegistry } from '#generators';
+import { type Application, FlotillaError, type ParamSet } from '#contracts';
+import { createDefaultRegistry, type PullRequestSource } from '#generators';
 import { resolveDestination } from '#plans';
 import type { RemoteGitRepositories } from '#sources';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
+import { decidePreviews, type PreviewDecision, type PreviewRecord, previewPolicyOf } from '../previews/preview-policy.js';
+import { storePreviews } from '../previews/preview-store.js';
+import { RecordingPullRequestSource } from '../previews/recording-source.js';
+import { pullRequestGenerators } from './appset-facts.js';
 import { type Condition, setCondition } from './conditions.js';
-import { GIT } from './fleet.providers.js';
+import { GIT, PULL_REQUESTS } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources, readClusters } from './hub-sources.js';
 import type { RenderJob } from './jobs.js';
 import { TriggersService } from './triggers.service.js';
@@ -31,6 +36,8 @@ export class RenderService {
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
     @Inject(GIT) private readonly git: RemoteGitRepositories,
+    @Inject(PULL_REQUESTS) private readonly pullRequests: PullRequestSource,
+    private readonly feedback: PreviewFeedbackQueue,
   ) {}
 
   async run(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
@@ -50,15 +57,34 @@ export class RenderService {
     if (appSet.planAllClusters) for (const url of appSet.repositories as string[]) this.git.invalidate(url);
 
     let applications: Application[];
+    let params: ParamSet[];
     let warnings: string[];
+    const pullRequests = new RecordingPullRequestSource(this.pullRequests);
+    const hasPreviews = pullRequestGenerators(appSet.document).length > 0;
+    let previews: { decision: PreviewDecision; previous: PreviewRecord[]; keys: Array<string | undefined> } | undefined;
     try {
       const [document] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
-      const result = await renderApplicationSet(document as ApplicationSet, { registry, sources: hubGeneratorSources(infos, this.git) });
+      const sources = { ...hubGeneratorSources(infos, this.git), pullRequests };
+      const result = await renderApplicationSet(document as ApplicationSet, { registry, sources });
       applications = result.applications;
+      params = result.params;
       warnings = result.warnings;
+      if (hasPreviews) {
+        const policy = previewPolicyOf((document as ApplicationSet).metadata.annotations as Record<string, string> | undefined);
+        const previous = await this.previousPreviews(appSet.id);
+        const keys = params.map((p) => pullRequests.previewOf(p));
+        const generating = new Set(keys.filter((k): k is string => k !== undefined));
+        const decision = decidePreviews({ policy, now: new Date(), listed: pullRequests.listed, generating, previous });
+        // Applications of expired or evicted previews are left out, so their objects are pruned.
+        const kept = keys.map((key) => key === undefined || decision.live.has(key));
+        applications = applications.filter((_, i) => kept[i]);
+        params = params.filter((_, i) => kept[i]);
+        previews = { decision, previous, keys: keys.filter((_, i) => kept[i]) };
+      }
     } catch (error) {
-      if (!(error instanceof FlotillaError)) throw error;
-      await this.recordFailure(appSet.id, generation, appSet.conditions as unknown as Condition[], error.message);
+      const message = error instanceof FlotillaError ? error.message : previewPolicyMessage(error);
+      if (message === undefined) throw error;
+      await this.recordFailure(appSet.id, generation, appSet.conditions as unknown as Condition[], message);
       return 'failed';
     }
 
@@ -67,10 +93,12 @@ export class RenderService {
       const match = resolveDestination(app.spec.destination as never, infos);
       return 'error' in match ? null : (idByName.get(match.cluster.name) ?? null);
     };
-    const rows = applications.map((application) => ({
+    const rows = applications.map((application, i) => ({
       name: application.metadata.name,
       clusterId: byServerOrName(application),
       application,
+      params: params[i] ?? {},
+      previewKey: previews?.keys[i],
     }));
     const unplaced = rows.filter((r) => r.clusterId === null).map((r) => r.name);
     const affected = await this.store(
@@ -81,11 +109,13 @@ export class RenderService {
       warnings,
       unplaced,
       appSet.conditions as unknown as Condition[],
+      previews,
     );
     if (affected === undefined) return 'stale';
-    await this.triggers.planClusters(affected);
+    await this.triggers.planClusters(affected.clusters);
+    await this.feedback.enqueue(affected.changedPreviews);
     this.logger.log(
-      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.length} clusters to plan`,
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.clusters.length} clusters to plan`,
     );
     return 'rendered';
   }
@@ -95,11 +125,12 @@ export class RenderService {
     appSetId: string,
     generation: number,
     planAll: boolean,
-    rows: Array<{ name: string; clusterId: string | null; application: Application }>,
+    rows: Array<{ name: string; clusterId: string | null; application: Application; params: ParamSet; previewKey: string | undefined }>,
     warnings: string[],
     unplaced: string[],
     conditions: Condition[],
-  ): Promise<string[] | undefined> {
+    previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
+  ): Promise<{ clusters: string[]; changedPreviews: string[] } | undefined> {
     return this.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
         SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
@@ -107,13 +138,21 @@ export class RenderService {
       const previous = await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
         SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE "appSetId" = ${appSetId}::uuid`;
       await tx.generatedApplication.deleteMany({ where: { appSetId } });
+      const stored = previews
+        ? await storePreviews(tx, appSetId, previews.decision.records, previews.previous)
+        : { idByKey: new Map<string, string>(), changed: [] };
       if (rows.length > 0) {
         // One INSERT of arrays: far cheaper than Prisma's row-by-row JSON for thousands of Applications.
         await tx.$executeRaw`
-          INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application)
-          SELECT gen_random_uuid(), ${appSetId}::uuid, r.name, r."clusterId", r.application
-            FROM unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.clusterId)}::uuid[], ${rows.map((r) => JSON.stringify(r.application))}::jsonb[])
-              AS r(name, "clusterId", application)`;
+          INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application, params, "previewId")
+          SELECT gen_random_uuid(), ${appSetId}::uuid, r.name, r."clusterId", r.application, r.params, r."previewId"
+            FROM unnest(
+                   ${rows.map((r) => r.name)}::text[],
+                   ${rows.map((r) => r.clusterId)}::uuid[],
+                   ${rows.map((r) => JSON.stringify(r.application))}::jsonb[],
+                   ${rows.map((r) => JSON.stringify(r.params))}::jsonb[],
+                   ${rows.map((r) => (r.previewKey ? (stored.idByKey.get(r.previewKey) ?? null) : null))}::uuid[])
+              AS r(name, "clusterId", application, params, "previewId")`;
       }
       const now = new Date();
       let next = setCondition(
@@ -121,6 +160,7 @@ export class RenderService {
         { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${rows.length} applications` },
         now,
       );
+      if (previews) next = setCondition(next, previewsCondition(previews.decision.records), now);
       const problems = [...warnings, ...unplaced.map((name) => `Application "${name}": destination is not a registered cluster`)];
       next = setCondition(
         next,
@@ -139,8 +179,13 @@ export class RenderService {
           repositories: repositoriesOf(rows.map((r) => r.application)) as Prisma.InputJsonValue,
         },
       });
-      return affectedClusters(previous, rows, planAll);
+      return { clusters: affectedClusters(previous, rows, planAll), changedPreviews: stored.changed };
     });
+  }
+
+  private async previousPreviews(appSetId: string): Promise<PreviewRecord[]> {
+    const rows = await this.prisma.preview.findMany({ where: { appSetId } });
+    return rows.map((row) => ({ ...row, settings: row.settings as Record<string, unknown> }));
   }
 
   private async recordFailure(appSetId: string, generation: number, conditions: Condition[], message: string): Promise<void> {
@@ -153,6 +198,25 @@ export class RenderService {
     });
     await this.events.record({ actor: 'pipeline', type: 'RenderFailed', subject: `applicationset/${appSetId}`, message });
   }
+}
+
+/** The policy annotations are read here, not by the schema: their errors are render failures too. */
+function previewPolicyMessage(error: unknown): string | undefined {
+  return error instanceof Error && error.message.startsWith('metadata.annotations[') ? error.message : undefined;
+}
+
+/** `Previews` condition: counts by state, so `describe appset` shows the lifecycle at a glance. */
+function previewsCondition(records: readonly PreviewRecord[]): Omit<Condition, 'lastTransitionTime'> {
+  const count = (state: PreviewRecord['state']): number => records.filter((r) => r.state === state).length;
+  const live = count('live');
+  const parts = [`${live} live`];
+  for (const state of ['expired', 'evicted'] as const) if (count(state) > 0) parts.push(`${count(state)} ${state}`);
+  return {
+    type: 'Previews',
+    status: live > 0 ? 'True' : 'False',
+    reason: live > 0 ? 'PreviewsLive' : 'NoLivePreviews',
+    message: parts.join(', '),
+  };
 }
 
 function repositoriesOf(applications: Application[]): string[] {

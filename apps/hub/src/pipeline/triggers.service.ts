@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
-import { referencedRepositories, usesClusterGenerator } from './appset-facts.js';
+import { pullRequestGenerators, referencedRepositories, usesClusterGenerator } from './appset-facts.js';
 import { JOB_OPTIONS, PLAN_BATCH_SIZE, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
 import { QueuesService } from './queues.service.js';
 
@@ -52,6 +52,29 @@ export class TriggersService {
       )
       .map((a) => a.id);
     await this.renderAppSets(affected, { planAllClusters: true });
+    return affected;
+  }
+
+  /**
+   * A pull request of this repository opened, moved, closed or was relabelled: re-render the
+   * sets whose pull request generators of that provider read it (`owner`/`repo`, or GitLab's
+   * `project` as id or path; case-insensitive).
+   */
+  async pullRequestsChanged(provider: string, names: readonly string[]): Promise<string[]> {
+    const wanted = new Set(names.map((name) => name.toLowerCase()));
+    const appSets = await this.prisma.$queryRaw<Array<{ id: string; document: unknown }>>`
+      SELECT id, document FROM "ApplicationSet" WHERE document::text LIKE '%"pullRequest"%'`;
+    const affected = appSets
+      .filter((a) =>
+        pullRequestGenerators(a.document).some((g) => {
+          if (g.provider !== provider) return false;
+          const { owner, repo, project } = g.settings;
+          const name = project !== undefined ? String(project) : `${String(owner)}/${String(repo)}`;
+          return wanted.has(name.toLowerCase());
+        }),
+      )
+      .map((a) => a.id);
+    await this.renderAppSets(affected);
     return affected;
   }
 

@@ -3,13 +3,15 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PreviewFeedbackService } from '../previews/feedback.service.js';
+import { PullRequestPollerService } from '../previews/pull-request-poller.service.js';
 import { GitPollerService } from './git-poller.service.js';
-import { type PlanJob, QUEUE, type RenderJob } from './jobs.js';
+import { type FeedbackJob, type PlanJob, QUEUE, type RenderJob } from './jobs.js';
 import { PlanService } from './plan.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RenderService } from './render.service.js';
 
-/** The worker role: BullMQ workers for render and plan jobs, the reconcile loop and the git poller. */
+/** The worker role: BullMQ workers for render, plan and preview feedback jobs, the reconcile loop and the pollers. */
 @Injectable()
 export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('workers');
@@ -22,6 +24,8 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly planService: PlanService,
     private readonly reconciler: ReconcilerService,
     private readonly poller: GitPollerService,
+    private readonly pullRequestPoller: PullRequestPollerService,
+    private readonly feedback: PreviewFeedbackService,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -29,14 +33,16 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
     this.workers.push(
       this.worker<RenderJob>(QUEUE.render, (job) => this.renderService.run(job.data), 2),
       this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), this.config.FLOTILLA_PLAN_CONCURRENCY),
+      this.worker<FeedbackJob>(QUEUE.feedback, (job) => this.feedback.run(job.data), 4),
     );
     await this.reconciler.start();
     this.poller.start();
+    this.pullRequestPoller.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.reconciler.stop();
-    await this.poller.stop();
+    await Promise.all([this.poller.stop(), this.pullRequestPoller.stop()]);
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled(this.connections.map((c) => c.quit()));
   }

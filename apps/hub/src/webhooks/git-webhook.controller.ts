@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import {
   BadRequestException,
   Controller,
@@ -13,9 +12,9 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Allow } from '../auth/access.decorator.js';
-import { sameSecret } from '../auth/secrets.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
+import { validHmac } from './signature.js';
 
 interface PushPayload {
   repository?: {
@@ -56,9 +55,7 @@ export class GitWebhookController {
     if (!secret) throw new NotFoundException('git webhooks are not configured (FLOTILLA_WEBHOOK_SECRET)');
     const body = request.rawBody;
     if (!body) throw new BadRequestException('empty body');
-    const expected = createHmac('sha256', secret).update(body).digest('hex');
-    const given = hubSignature?.replace(/^sha256=/, '') ?? giteaSignature ?? '';
-    if (!sameSecret(given, expected)) throw new UnauthorizedException('invalid webhook signature');
+    if (!validHmac(secret, body, hubSignature ?? giteaSignature)) throw new UnauthorizedException('invalid webhook signature');
     let payload: PushPayload;
     try {
       payload = JSON.parse(body.toString('utf8')) as PushPayload;

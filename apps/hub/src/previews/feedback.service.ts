@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import type { PullRequestFeedback } from '#scm';
+import { PrismaService } from '../database/prisma.service.js';
+import { EventsService } from '../events/events.service.js';
+import { PR_FEEDBACK } from '../pipeline/fleet.providers.js';
+import type { FeedbackJob } from '../pipeline/jobs.js';
+import { PREVIEW_URL_ANNOTATION, type PreviewApplication, summarisePreview } from './feedback-summary.js';
+
+interface ApplicationRow {
+  name: string;
+  cluster: string;
+  annotations: Record<string, string> | null;
+  ingressHost: string | null;
+  ingressTls: boolean | null;
+  planned: boolean;
+  sync: string | null;
+  health: string | null;
+  message: string | null;
+}
+
+/**
+ * The feedback job: computes what a preview's pull request should show and posts only what
+ * differs from what was posted last (the commit status per head commit, the one comment).
+ */
+@Injectable()
+export class PreviewFeedbackService {
+  private readonly logger = new Logger('preview-feedback');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: EventsService,
+    @Inject(PR_FEEDBACK) private readonly providers: ReadonlyMap<string, PullRequestFeedback>,
+  ) {}
+
+  async run(job: FeedbackJob): Promise<'posted' | 'unchanged' | 'gone'> {
+    const preview = await this.prisma.preview.findUnique({
+      where: { id: job.previewId },
+      include: { appSet: { select: { namespace: true, name: true } } },
+    });
+    if (!preview) return 'gone';
+    const provider = this.providers.get(preview.provider);
+    if (!provider) throw new UnrecoverableError(`no feedback client for provider ${preview.provider}`);
+    const applications = preview.state === 'live' ? await this.applications(preview.id) : [];
+    const summary = summarisePreview({
+      appSet: preview.appSet.name,
+      number: preview.number,
+      headSha: preview.headSha,
+      state: preview.state,
+      reason: preview.reason,
+      applications,
+    });
+    const target = { settings: preview.settings as Record<string, unknown>, number: preview.number };
+    let posted = false;
+    const update: { statusState?: string; statusSha?: string; commentId?: string; commentHash?: string; url?: string | null } = {};
+    if (summary.status && (preview.statusState !== summary.status.state || preview.statusSha !== preview.headSha)) {
+      await provider.setCommitStatus(target, preview.headSha, summary.status);
+      update.statusState = summary.status.state;
+      update.statusSha = preview.headSha;
+      posted = true;
+    }
+    const hash = createHash('sha256').update(summary.comment).digest('hex');
+    if (preview.commentHash !== hash) {
+      update.commentId = await provider.upsertComment(target, summary.comment, preview.commentId ?? undefined);
+      update.commentHash = hash;
+      posted = true;
+    }
+    if ((summary.url ?? null) !== preview.url) update.url = summary.url ?? null;
+    if (Object.keys(update).length > 0) await this.prisma.preview.update({ where: { id: preview.id }, data: update });
+    if (posted) {
+      this.logger.log(`${preview.repository}#${preview.number}: ${summary.status?.state ?? preview.state}`);
+      if (summary.status?.state === 'success' && update.statusState) {
+        await this.events.record({
+          actor: 'pipeline',
+          type: 'PreviewReady',
+          subject: `applicationset/${preview.appSet.namespace}/${preview.appSet.name}`,
+          message: `pull request #${preview.number} at ${preview.headSha.slice(0, 8)}${summary.url ? `: ${summary.url}` : ''}`,
+        });
+      }
+    }
+    return posted ? 'posted' : 'unchanged';
+  }
+
+  /**
+   * The preview's Applications with their last reports. A report counts only when its agent
+   * applied the newest plan revision of a cluster whose plan is caught up.
+   */
+  private async applications(previewId: string): Promise<PreviewApplication[]> {
+    const rows = await this.prisma.$queryRaw<ApplicationRow[]>`
+      WITH newest AS (
+        SELECT DISTINCT ON ("clusterId") "clusterId", revision, plan
+          FROM "PlanRevision"
+         WHERE "clusterId" IN (SELECT "clusterId" FROM "GeneratedApplication" WHERE "previewId" = ${previewId}::uuid)
+         ORDER BY "clusterId", revision DESC)
+      SELECT g.name, c.name AS cluster, g.application->'metadata'->'annotations' AS annotations,
+             jsonb_path_query_first(n.plan, '$.applications[*] ? (@.name == $name).objects[*] ? (@.kind == "Ingress").spec.rules[0].host',
+                                    jsonb_build_object('name', g.name)) #>> '{}' AS "ingressHost",
+             jsonb_path_exists(n.plan, '$.applications[*] ? (@.name == $name).objects[*] ? (@.kind == "Ingress").spec.tls[0]',
+                               jsonb_build_object('name', g.name)) AS "ingressTls",
+             (c."plannedGeneration" >= c."desiredPlanGeneration" AND s."appliedRevision" = n.revision
+               AND jsonb_path_exists(n.plan, '$.applications[*] ? (@.name == $name)', jsonb_build_object('name', g.name))) AS planned,
+             s.sync, s.health, s.message
+        FROM "GeneratedApplication" g
+        JOIN "Cluster" c ON c.id = g."clusterId"
+        LEFT JOIN newest n ON n."clusterId" = g."clusterId"
+        LEFT JOIN "ApplicationStatus" s ON s."clusterId" = g."clusterId" AND s.application = g.name
+       WHERE g."previewId" = ${previewId}::uuid`;
+    return rows.map((row) => {
+      const annotated = row.annotations?.[PREVIEW_URL_ANNOTATION];
+      const url = annotated || (row.ingressHost ? `${row.ingressTls ? 'https' : 'http'}://${row.ingressHost}` : undefined);
+      return {
+        name: row.name,
+        cluster: row.cluster,
+        planned: row.planned === true,
+        ...(row.sync && row.health ? { status: { sync: row.sync, health: row.health, message: row.message ?? '' } } : {}),
+        ...(url ? { url } : {}),
+      };
+    });
+  }
+}
