@@ -50,6 +50,8 @@ export interface FakeScm {
   requests: string[];
   /** Answer every request with this status (e.g. 503) until cleared. */
   failWith: number | undefined;
+  /** Headers sent with `failWith` (rate-limit headers, Retry-After). */
+  failHeaders: Record<string, string>;
   /** Page size the server enforces (whatever the client asks). */
   pageSize: number;
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startFakeScm(options: { token: string; pageSize?: number }
     comments: [],
     requests: [],
     failWith: undefined,
+    failHeaders: {},
     pageSize: options.pageSize ?? 100,
     close: async () => {},
   };
@@ -88,6 +91,9 @@ export async function startFakeScm(options: { token: string; pageSize?: number }
   return scm;
 }
 
+/** Comment and note ids, unique for the process (tests clear the lists). */
+let nextCommentId = 1000;
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
@@ -96,7 +102,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 function handle(scm: FakeScm, token: string, req: IncomingMessage, res: ServerResponse, body: string): unknown {
   const url = new URL(req.url ?? '/', scm.origin);
   scm.requests.push(`${req.method} ${url.pathname}`);
-  if (scm.failWith) return send(res, scm.failWith, { message: 'unavailable' });
+  if (scm.failWith) return send(res, scm.failWith, { message: 'unavailable' }, scm.failHeaders);
   const github = url.pathname.startsWith('/api/v3/');
   const given = github ? (req.headers.authorization ?? '').replace(/^(token|bearer) /i, '') : req.headers['private-token'];
   if (given !== token) return send(res, 401, { message: 'Bad credentials' });
@@ -166,7 +172,7 @@ function githubRoute(
   match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path);
   if (match && method === 'POST') {
     const comment = {
-      id: 1000 + scm.comments.length,
+      id: nextCommentId++,
       repository: `${match[1]}/${match[2]}`,
       number: Number(match[3]),
       body: String(input.body),
@@ -218,7 +224,7 @@ function gitlabRoute(scm: FakeScm, method: string, url: URL, input: Record<strin
   match = /^\/projects\/([^/]+)\/merge_requests\/(\d+)\/notes(?:\/(\d+))?$/.exec(path);
   if (match && method === 'POST' && !match[3]) {
     const note = {
-      id: 5000 + scm.comments.length,
+      id: nextCommentId++,
       repository: decodeURIComponent(match[1] as string),
       number: Number(match[2]),
       body: String(input.body),
