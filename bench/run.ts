@@ -103,6 +103,38 @@ console.log(
   `targets: p99 < 2 s (${delivery.p99Ms < 2000 ? 'met' : 'MISSED'}), RSS < 512 MiB (${delivery.hubRssHeldMiB < 512 ? 'met' : 'MISSED'})`,
 );
 
+interface LatencyStats {
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+interface PreviewsResult {
+  repositories: number;
+  pullRequests: number;
+  clusters: number;
+  applications: number;
+  setupSeconds: number;
+  feedbackSeconds: number;
+  sequential: LatencyStats;
+  burst: LatencyStats;
+  scmListings: number;
+}
+const previews = runScenario<PreviewsResult>('./previews.js', 'previews');
+console.log(
+  `\n## previews: ${previews.pullRequests} open pull requests in ${previews.repositories} repositories × ${previews.clusters} clusters (${previews.applications.toLocaleString('en')} Applications)\n`,
+);
+console.log('| webhooks | count | p50 | p95 | p99 | max |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+const latencyRow = (label: string, r: LatencyStats): string =>
+  `| ${label} | ${r.count} | ${r.p50Ms} ms | ${r.p95Ms} ms | ${r.p99Ms} ms | ${r.maxMs} ms |`;
+console.log(latencyRow('one push at a time: webhook → plan revision at the agent', previews.sequential));
+console.log(latencyRow('a burst sent together', previews.burst));
+console.log(
+  `\nall previews planned and delivered ${previews.setupSeconds.toFixed(1)} s after the ApplicationSets were applied; every pull request had its status and comment after ${previews.feedbackSeconds.toFixed(1)} s; ${previews.scmListings} pull request listings in all`,
+);
+
 interface ApplierResult {
   runs: Array<{ round: number; seconds: number; failed: number; counted: number; clientCpuSeconds: number; serverCpuSeconds: number }>;
   medianSeconds: number;
@@ -162,6 +194,6 @@ console.log(
 const resultsFile = process.env.BENCH_RESULTS ?? 'bench-results.json';
 writeFileSync(
   resultsFile,
-  `${JSON.stringify({ machine, render: { matrix, naive }, plans: { plans, uncached }, delivery, agentApply }, null, 2)}\n`,
+  `${JSON.stringify({ machine, render: { matrix, naive }, plans: { plans, uncached }, delivery, previews, agentApply }, null, 2)}\n`,
 );
 console.log(`\nresults written to ${resultsFile}`);
