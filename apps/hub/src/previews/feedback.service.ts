@@ -6,6 +6,7 @@ import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
 import { PR_FEEDBACK } from '../pipeline/fleet.providers.js';
 import type { FeedbackJob } from '../pipeline/jobs.js';
+import { RedisService } from '../redis/redis.service.js';
 import { PREVIEW_URL_ANNOTATION, type PreviewApplication, summarisePreview } from './feedback-summary.js';
 
 interface ApplicationRow {
@@ -31,10 +32,24 @@ export class PreviewFeedbackService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly events: EventsService,
+    private readonly redis: RedisService,
     @Inject(PR_FEEDBACK) private readonly providers: ReadonlyMap<string, PullRequestFeedback>,
   ) {}
 
   async run(job: FeedbackJob): Promise<'posted' | 'unchanged' | 'gone'> {
+    // One job per preview at a time, so two windows' jobs never post the same thing twice.
+    const lock = this.redis.channel(`preview-feedback-lock:${job.previewId}`);
+    if ((await this.redis.client.set(lock, '1', 'PX', 60_000, 'NX')) !== 'OK') {
+      throw new Error(`feedback for preview ${job.previewId} is being posted by another job; retried`);
+    }
+    try {
+      return await this.post(job);
+    } finally {
+      await this.redis.client.del(lock);
+    }
+  }
+
+  private async post(job: FeedbackJob): Promise<'posted' | 'unchanged' | 'gone'> {
     const preview = await this.prisma.preview.findUnique({
       where: { id: job.previewId },
       include: { appSet: { select: { namespace: true, name: true } } },
@@ -55,6 +70,11 @@ export class PreviewFeedbackService {
     let posted = false;
     const update: { statusState?: string; statusSha?: string; commentId?: string; commentHash?: string; url?: string | null } = {};
     if (summary.status && (preview.statusState !== summary.status.state || preview.statusSha !== preview.headSha)) {
+      // A new head commit always starts pending, however fast its preview became ready.
+      if (preview.statusSha !== preview.headSha && summary.status.state !== 'pending') {
+        const { targetUrl: _url, ...status } = summary.status;
+        await provider.setCommitStatus(target, preview.headSha, { ...status, state: 'pending', description: 'Deploying the preview' });
+      }
       await provider.setCommitStatus(target, preview.headSha, summary.status);
       update.statusState = summary.status.state;
       update.statusSha = preview.headSha;
