@@ -7,6 +7,7 @@ import {
   type FakeScm,
   hubClient,
   type RunningHub,
+  runFlotillaAsync,
   startFakeScm,
   startFreshHub,
   suiteScope,
@@ -219,6 +220,32 @@ describe('pull request previews in the hub', { timeout: 300_000 }, () => {
       body: notJson,
     });
     assert.equal(response.status, 400);
+  });
+
+  it('flotilla previews and flotilla secrets: tables for people, values never printed', async () => {
+    const env = { ...process.env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: ADMIN_TOKEN, FLOTILLA_CONFIG: '/nonexistent/flotilla.yaml' };
+    const flotilla = (...args: string[]) => runFlotillaAsync(args, { env });
+    const listed = await flotilla('previews', 'argocd/limited');
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trim().split('\n');
+    assert.match(lines[0] ?? '', /^PR\s+STATE\s+HEAD\s+STATUS\s+APPS\s+URL\s+IDLE\s+REASON$/);
+    assert.equal(lines.length, 4);
+    assert.ok(lines.some((line) => /^#\d\s+evicted\s+.*more than 2 live previews/.test(line)));
+    assert.equal(JSON.parse((await flotilla('previews', 'limited', '-o', 'json')).stdout).length, 3);
+    assert.equal((await flotilla('previews', 'argocd/none')).code, 5, 'not found');
+
+    const set = await flotilla('secrets', 'set', 'cli-secret', '--from-literal', 'token=cli-value-123', '--from-literal', 'user=bot');
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'secret/cli-secret saved (keys: token, user)\n');
+    const list = await flotilla('secrets', 'list');
+    assert.match(list.stdout, /cli-secret\s+token,user/);
+    assert.equal(list.stdout.includes('cli-value-123'), false);
+    const bad = await flotilla('secrets', 'set', 'cli-secret', '--from-literal', 'novalue');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--from-literal: expected KEY=VALUE/);
+    assert.equal((await flotilla('secrets', 'set', 'cli-secret', '--from-file', 'token=/nonexistent/file')).code, 2);
+    assert.equal((await flotilla('secrets', 'delete', 'cli-secret')).code, 0);
+    assert.equal((await flotilla('secrets', 'delete', 'cli-secret')).code, 5);
   });
 
   it('secrets: admin only, values never returned, names and keys validated', async () => {

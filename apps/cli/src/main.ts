@@ -4,6 +4,7 @@ import { eventsCommand, statsCommand, treeCommand } from './commands/fleet.js';
 import { GET_KINDS, getCommand } from './commands/get.js';
 import { contextCommand, loginCommand } from './commands/login.js';
 import { planCommand } from './commands/plan.js';
+import { previewsCommand, secretsDeleteCommand, secretsListCommand, secretsSetCommand } from './commands/previews.js';
 import { type CommandIO, renderCommand } from './commands/render.js';
 import { bootstrapTokenCommand, tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './commands/tokens.js';
 import { EXIT, reportError } from './exit-codes.js';
@@ -118,6 +119,35 @@ export function buildProgram(io: CommandIO, env: Readonly<Record<string, string 
     .option('-w, --watch', 'keep printing new events')
     .option('--context <name>', 'the hub context to use')
     .action(async (flags) => eventsCommand(flags, io, env));
+
+  program
+    .command('previews')
+    .argument('<name>', 'NAMESPACE/NAME of an ApplicationSet with a pull request generator (namespace defaults to argocd)')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('--context <name>', 'the hub context to use')
+    .description('pull request previews: state, head commit, commit status, URL, and why a preview is not live')
+    .action(async (name: string, flags) => previewsCommand(name, flags, io, env));
+
+  const secrets = program.command('secrets').description('hub secrets for SCM tokens (admin); values are never shown');
+  secrets
+    .command('set')
+    .argument('<name>', 'the secret name that tokenRef.secretName uses')
+    .option('--from-literal <key=value>', 'a key and its value (repeatable)', collect, [])
+    .option('--from-file <key=path>', 'a key and a file holding its value (repeatable)', collect, [])
+    .option('--context <name>', 'the hub context to use')
+    .description('create or replace a secret')
+    .action(async (name: string, flags) => secretsSetCommand(name, flags, io, env));
+  secrets
+    .command('list')
+    .option('--context <name>', 'the hub context to use')
+    .description('list secrets by name and keys')
+    .action(async (flags) => secretsListCommand(flags, io, env));
+  secrets
+    .command('delete')
+    .argument('<name>', 'the secret name')
+    .option('--context <name>', 'the hub context to use')
+    .description('delete a secret')
+    .action(async (name: string, flags) => secretsDeleteCommand(name, flags, io, env));
 
   const tokens = program.command('tokens').description('API tokens of the hub (admin)');
   tokens

@@ -20,6 +20,10 @@ export class HubApi {
     return this.request<T>('POST', path, body);
   }
 
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
   async delete(path: string): Promise<void> {
     await this.request('DELETE', path);
   }
