@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type PullRequestInfo, SourceError } from '#contracts';
 import { type GithubPull, toPullRequestInfo } from './github.js';
-import { apiRoot, collectPages, nextLink } from './http.js';
+import { apiRoot, collectPages, nextLink, RateLimitGate } from './http.js';
 import { parseSettings, resolveToken, tokenRefSchema } from './settings.js';
 import { DEFAULT_MAX_PAGES, type ProviderOptions, type PullRequestProvider } from './types.js';
 
@@ -18,7 +18,11 @@ const giteaSchema = z.object({
 export class GiteaProvider implements PullRequestProvider {
   readonly key = 'gitea';
 
-  constructor(private readonly options: ProviderOptions) {}
+  private readonly rateLimits: RateLimitGate;
+
+  constructor(private readonly options: ProviderOptions) {
+    this.rateLimits = new RateLimitGate(options.now ?? Date.now);
+  }
 
   async listPullRequests(raw: Readonly<Record<string, unknown>>): Promise<PullRequestInfo[]> {
     const settings = parseSettings('gitea', giteaSchema, raw);
@@ -36,6 +40,11 @@ export class GiteaProvider implements PullRequestProvider {
         firstUrl,
         headers: token ? { authorization: `token ${token}` } : {},
         token,
+        // Limits are per credential: the key names the API and the secret, never its value.
+        gate: {
+          limiter: this.rateLimits,
+          key: `${root} ${settings.tokenRef ? `${settings.tokenRef.secretName}/${settings.tokenRef.key}` : '-'}`,
+        },
         next: (page, url) => {
           const link = nextLink(page.headers.link);
           return link ? new URL(link, url).toString() : undefined;

@@ -137,6 +137,27 @@ describe('GithubProvider', () => {
     });
   });
 
+  it('backs off until the reset: no request is made meanwhile, and calls resume after it', async () => {
+    let now = 1_899_999_000_000;
+    provider = new GithubProvider({ secrets: secretsFrom({ 'gh/token': TOKEN }), now: () => now });
+    state.mode = 'ratelimit';
+    await assert.rejects(provider.listPullRequests(settings), /rate limit exceeded/);
+    assert.equal(server.requests.length, 1);
+    state.mode = 'ok';
+    now += 999_000;
+    await assert.rejects(
+      provider.listPullRequests(settings),
+      /resets at 2030-03-17T17:46:40\.000Z \(in 1s\); not calling the API until then/,
+    );
+    assert.equal(server.requests.length, 1, 'held back without a request');
+    const { tokenRef: _, ...anonymous } = settings;
+    assert.equal((await provider.listPullRequests(anonymous)).length, 250, 'another credential is not held back');
+    now += 1000;
+    server.requests.length = 0;
+    assert.equal((await provider.listPullRequests(settings)).length, 250);
+    assert.equal(server.requests.length, 3);
+  });
+
   it('reports a secondary rate limit from retry-after', async () => {
     state.mode = 'secondary';
     await assert.rejects(provider.listPullRequests(settings), /rate limit exceeded; resets at .* \(in 60s\)/);

@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { type PullRequestInfo, SourceError } from '#contracts';
-import { type HeaderRecord, networkReason, nextLink, rateLimitReason, statusReason, timedFetch } from './http.js';
+import { type HeaderRecord, networkReason, nextLink, RateLimitGate, rateLimitReason, statusReason, timedFetch } from './http.js';
 import { parseSettings, resolveToken, scrub, tokenRefSchema } from './settings.js';
 import { DEFAULT_MAX_PAGES, type ProviderOptions, type PullRequestProvider } from './types.js';
 
@@ -82,12 +82,14 @@ export function toPullRequestInfo(pull: GithubPull): PullRequestInfo {
 export class GithubProvider implements PullRequestProvider {
   readonly key = 'github';
   private readonly pages: LRUCache<string, CachedPage>;
+  private readonly rateLimits: RateLimitGate;
 
   constructor(
     private readonly options: ProviderOptions,
     cacheSize = 500,
   ) {
     this.pages = new LRUCache({ max: cacheSize });
+    this.rateLimits = new RateLimitGate(options.now ?? Date.now);
   }
 
   async listPullRequests(raw: Readonly<Record<string, unknown>>): Promise<PullRequestInfo[]> {
@@ -100,6 +102,8 @@ export class GithubProvider implements PullRequestProvider {
     const octokit = this.client(settings, token);
     // The cache key names the credential (not its value): ETags vary with what the token may see.
     const scope = `${githubBaseUrl(settings.api)} ${settings.tokenRef ? `${settings.tokenRef.secretName}/${settings.tokenRef.key}` : '-'}`;
+    const held = this.rateLimits.blocked(scope);
+    if (held) throw new SourceError(`github: cannot list pull requests of ${repository}: ${held}`);
     const pulls: PullRequestInfo[] = [];
     let url: string | undefined =
       `/repos/${encodeURIComponent(settings.owner)}/${encodeURIComponent(settings.repo)}/pulls?state=open&per_page=100`;
@@ -107,7 +111,7 @@ export class GithubProvider implements PullRequestProvider {
       if (page >= (this.options.maxPages ?? DEFAULT_MAX_PAGES)) {
         throw new SourceError(`github: cannot list pull requests of ${repository}: more than ${page} pages`);
       }
-      const result = await this.fetchPage(octokit, `${scope} ${url}`, url, { repository, token });
+      const result = await this.fetchPage(octokit, `${scope} ${url}`, url, { repository, token, scope });
       pulls.push(...result.pulls);
       url = result.next;
     }
@@ -128,7 +132,7 @@ export class GithubProvider implements PullRequestProvider {
     octokit: Octokit,
     cacheKey: string,
     url: string,
-    context: { repository: string; token: string | undefined },
+    context: { repository: string; token: string | undefined; scope: string },
   ): Promise<CachedPage> {
     const cached = this.pages.get(cacheKey);
     try {
@@ -148,8 +152,9 @@ export class GithubProvider implements PullRequestProvider {
     }
   }
 
-  private toSourceError(error: unknown, context: { repository: string; token: string | undefined }): SourceError {
+  private toSourceError(error: unknown, context: { repository: string; token: string | undefined; scope: string }): SourceError {
     const { status, response } = error as RequestErrorLike;
+    if (status !== undefined && response !== undefined) this.rateLimits.record(context.scope, status, response.headers ?? {});
     let reason: string;
     if (status === undefined || response === undefined) reason = networkReason((error as { cause?: unknown }).cause ?? error);
     else reason = rateLimitReason(status, response.headers ?? {}, (this.options.now ?? Date.now)()) ?? statusReason(status);

@@ -113,6 +113,18 @@ describe('GitlabProvider', () => {
     );
   });
 
+  it('backs off until the reset without calling GitLab', async () => {
+    let now = 1_899_999_000_000;
+    provider = new GitlabProvider({ secrets: secretsFrom({ 'gl/token': TOKEN }), now: () => now });
+    state.mode = 'ratelimit';
+    await assert.rejects(provider.listPullRequests(settings), /rate limit exceeded/);
+    state.mode = 'ok';
+    await assert.rejects(provider.listPullRequests(settings), /not calling the API until then/);
+    assert.equal(server.requests.length, 1);
+    now = 1_900_000_000_000;
+    assert.equal((await provider.listPullRequests(settings)).length, 230);
+  });
+
   it('refuses insecure: true instead of silently verifying TLS', async () => {
     await assert.rejects(provider.listPullRequests({ ...settings, insecure: true }), /insecure: true .* is not supported/);
   });

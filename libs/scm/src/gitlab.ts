@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type PullRequestInfo, SourceError } from '#contracts';
-import { apiRoot, collectPages, type JsonPage } from './http.js';
+import { apiRoot, collectPages, type JsonPage, RateLimitGate } from './http.js';
 import { parseSettings, resolveToken, tokenRefSchema } from './settings.js';
 import { DEFAULT_MAX_PAGES, type ProviderOptions, type PullRequestProvider } from './types.js';
 
@@ -54,7 +54,11 @@ export function toPullRequestInfo(mr: GitlabMergeRequest): PullRequestInfo {
 export class GitlabProvider implements PullRequestProvider {
   readonly key = 'gitlab';
 
-  constructor(private readonly options: ProviderOptions) {}
+  private readonly rateLimits: RateLimitGate;
+
+  constructor(private readonly options: ProviderOptions) {
+    this.rateLimits = new RateLimitGate(options.now ?? Date.now);
+  }
 
   async listPullRequests(raw: Readonly<Record<string, unknown>>): Promise<PullRequestInfo[]> {
     const settings = parseSettings('gitlab', gitlabSchema, raw);
@@ -76,6 +80,11 @@ export class GitlabProvider implements PullRequestProvider {
         firstUrl,
         headers: token ? { 'private-token': token } : {},
         token,
+        // Limits are per credential: the key names the API and the secret, never its value.
+        gate: {
+          limiter: this.rateLimits,
+          key: `${root} ${settings.tokenRef ? `${settings.tokenRef.secretName}/${settings.tokenRef.key}` : '-'}`,
+        },
         next: nextPage,
         map: (item) => toPullRequestInfo(item as GitlabMergeRequest),
       },

@@ -23,17 +23,55 @@ export function timedFetch(options: ProviderOptions): typeof fetch {
  * render for this: the reason tells when to retry and the caller's requeue does the rest.
  */
 export function rateLimitReason(status: number, headers: HeaderRecord, now: number): string | undefined {
+  const limit = rateLimit(status, headers, now);
+  if (!limit) return undefined;
+  return limit.resetAt === undefined ? 'rate limit exceeded' : resetReason(limit.resetAt, now);
+}
+
+function resetReason(resetAt: number, now: number): string {
+  const seconds = Math.max(0, Math.ceil((resetAt - now) / 1000));
+  return `rate limit exceeded; resets at ${new Date(resetAt).toISOString()} (in ${seconds}s)`;
+}
+
+/** Whether a response says "rate limited", and until when if it says. */
+function rateLimit(status: number, headers: HeaderRecord, now: number): { resetAt?: number } | undefined {
   if (status !== 403 && status !== 429) return undefined;
   const retryAfter = Number(headers['retry-after']);
   const remaining = headers['x-ratelimit-remaining'] ?? headers['ratelimit-remaining'];
   const reset = Number(headers['x-ratelimit-reset'] ?? headers['ratelimit-reset']);
-  let resetAt: number | undefined;
-  if (Number.isFinite(retryAfter) && headers['retry-after'] !== undefined) resetAt = now + retryAfter * 1000;
-  else if (String(remaining) === '0' && Number.isFinite(reset)) resetAt = reset * 1000;
-  else if (String(remaining) === '0' || status === 429) return 'rate limit exceeded';
-  if (resetAt === undefined) return undefined;
-  const seconds = Math.max(0, Math.ceil((resetAt - now) / 1000));
-  return `rate limit exceeded; resets at ${new Date(resetAt).toISOString()} (in ${seconds}s)`;
+  if (Number.isFinite(retryAfter) && headers['retry-after'] !== undefined) return { resetAt: now + retryAfter * 1000 };
+  if (String(remaining) === '0' && Number.isFinite(reset)) return { resetAt: reset * 1000 };
+  if (String(remaining) === '0' || status === 429) return {};
+  return undefined;
+}
+
+/**
+ * Backs off after a rate limit: once a provider said "limited until T" for a credential, calls
+ * with that credential fail at once, without a request, until T. Webhooks and polls keep
+ * triggering renders; this keeps them from spending (or being banned for) requests meanwhile.
+ */
+export class RateLimitGate {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The reason `key` is held back, or `undefined` when it may call. */
+  blocked(key: string): string | undefined {
+    const until = this.until.get(key);
+    if (until === undefined) return undefined;
+    const now = this.now();
+    if (now >= until) {
+      this.until.delete(key);
+      return undefined;
+    }
+    return `${resetReason(until, now)}; not calling the API until then`;
+  }
+
+  /** Notes a response: a rate limit with a reset time holds `key` back until then. */
+  record(key: string, status: number, headers: HeaderRecord): void {
+    const resetAt = rateLimit(status, headers, this.now())?.resetAt;
+    if (resetAt !== undefined) this.until.set(key, resetAt);
+  }
 }
 
 /** A short, token-free reason for an HTTP failure status. */
@@ -65,6 +103,8 @@ export interface JsonRequest {
   url: string;
   headers: Record<string, string>;
   token: string | undefined;
+  /** Rate-limit backoff shared by the provider's calls with one credential. */
+  gate?: { limiter: RateLimitGate; key: string };
 }
 
 /** GETs a JSON page; any failure becomes a `SourceError` naming provider and repository, never the token. */
@@ -73,6 +113,8 @@ export async function getJson(request: JsonRequest, options: ProviderOptions): P
     new SourceError(scrub(`${request.provider}: cannot list pull requests of ${request.repository}: ${reason}`, request.token), {
       cause,
     });
+  const held = request.gate?.limiter.blocked(request.gate.key);
+  if (held) throw fail(held);
   let response: Response;
   try {
     response = await timedFetch(options)(request.url, { headers: { accept: 'application/json', ...request.headers } });
@@ -82,6 +124,7 @@ export async function getJson(request: JsonRequest, options: ProviderOptions): P
   const headers = Object.fromEntries(response.headers);
   if (!response.ok && response.status !== 304) {
     await response.body?.cancel();
+    request.gate?.limiter.record(request.gate.key, response.status, headers);
     const now = (options.now ?? Date.now)();
     throw fail(rateLimitReason(response.status, headers, now) ?? statusReason(response.status));
   }
@@ -110,6 +153,7 @@ export interface PagedListing<T> {
   firstUrl: string;
   headers: Record<string, string>;
   token: string | undefined;
+  gate?: { limiter: RateLimitGate; key: string };
   /** The next page's URL, or `undefined` after the last page. */
   next(page: JsonPage, url: string): string | undefined;
   map(item: unknown): T;
