@@ -175,11 +175,20 @@ describe('pull request previews in the hub', { timeout: 300_000 }, () => {
       );
       assert.match(failed.message, /github: cannot list pull requests of acme\/limited: rate limit exceeded; resets at .* \(in \d+s\)/);
       assert.equal(((await admin.get('/api/v1/applicationsets/argocd/limited/applications')).body as unknown[]).length, 2);
+      // Until the reset, renders of sets using that credential fail without asking GitHub.
+      const listings = scm.requests.length;
+      await deliver('limited');
+      await eventually(
+        async () => ((await condition('limited', 'Rendered'))?.message.includes('not calling the API until then') ? true : undefined),
+        30_000,
+        'held back by the rate limit',
+      );
+      assert.equal(scm.requests.length, listings);
     } finally {
       scm.failWith = undefined;
       scm.failHeaders = {};
     }
-    await put(appSet('nosecret', scm.origin, 'limited', { secret: 'missing' }));
+    await put(appSet('nosecret', scm.origin, 'other', { secret: 'missing' }));
     const missing = await eventually(
       async () => {
         const c = await condition('nosecret', 'Rendered');

@@ -64,13 +64,16 @@ export class RenderService {
     let previews: { decision: PreviewDecision; previous: PreviewRecord[]; keys: Array<string | undefined> } | undefined;
     try {
       const [document] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
+      // Checked before any provider is called: a bad annotation costs no API request.
+      const policy = hasPreviews
+        ? previewPolicyOf((document as ApplicationSet).metadata.annotations as Record<string, string> | undefined)
+        : {};
       const sources = { ...hubGeneratorSources(infos, this.git), pullRequests };
       const result = await renderApplicationSet(document as ApplicationSet, { registry, sources });
       applications = result.applications;
       params = result.params;
       warnings = result.warnings;
       if (hasPreviews) {
-        const policy = previewPolicyOf((document as ApplicationSet).metadata.annotations as Record<string, string> | undefined);
         const previous = await this.previousPreviews(appSet.id);
         const keys = params.map((p) => pullRequests.previewOf(p));
         const generating = new Set(keys.filter((k): k is string => k !== undefined));
