@@ -312,14 +312,15 @@ async function bringUp(resources: Resources, options: Options) {
     const created = await admin.post('/api/v1/clusters', { name, server: server.server, labels: { env: name } });
     if (created.status !== 201) throw new Error(`registering cluster ${name}: ${created.status} ${JSON.stringify(created.body)}`);
     const token = (await admin.post(`/api/v1/clusters/${name}/bootstrap-tokens`, {})).body.token as string;
-    agents.push(
-      startAgent(resources, {
-        hubUrl: hub.url,
-        kubeconfig: server.kubeconfigPath,
-        bootstrapToken: token,
-        env: { FLOTILLA_REFRESH_SECONDS: '2', FLOTILLA_HEARTBEAT_SECONDS: '5', FLOTILLA_POLL_SECONDS: '20' },
-      }),
-    );
+    const agent = startAgent(resources, {
+      hubUrl: hub.url,
+      kubeconfig: server.kubeconfigPath,
+      bootstrapToken: token,
+      env: { FLOTILLA_REFRESH_SECONDS: '2', FLOTILLA_HEARTBEAT_SECONDS: '5', FLOTILLA_POLL_SECONDS: '20' },
+    });
+    // Should the demo exit without its teardown (a third Ctrl-C), no agent outlives it.
+    process.once('exit', () => agent.process.exitCode === null && agent.process.kill('SIGKILL'));
+    agents.push(agent);
     progress(`cluster ${name} (env=${name}) at ${server.server}, agent started`);
   }
 
