@@ -14,6 +14,7 @@ import { HUB_CONFIG, type HubConfig } from './config/hub-config.js';
 import { PrismaService } from './database/prisma.service.js';
 import { EventsService } from './events/events.service.js';
 import { FleetController } from './fleet/fleet.controller.js';
+import { RollbacksController } from './fleet/rollbacks.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -70,6 +71,7 @@ export class HubModule {
         ClustersController,
         AppSetsController,
         FleetController,
+        RollbacksController,
         AgentGatewayController,
         GitWebhookController,
         ScmWebhookController,

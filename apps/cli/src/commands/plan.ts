@@ -84,7 +84,7 @@ function readPlans(file: string): Plan[] {
 const show = (value: unknown): string => (value === undefined ? '<none>' : JSON.stringify(value));
 
 /** kubectl-like text: `+` added, `-` removed, `~` changed with its fields, `!` errors. */
-function formatDiff(changes: ClusterDiff[]): string {
+export function formatDiff(changes: ClusterDiff[]): string {
   if (changes.length === 0) return 'no changes\n';
   const lines: string[] = [];
   for (const change of changes) {

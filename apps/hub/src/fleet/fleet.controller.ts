@@ -1,9 +1,11 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Plan } from '#plans';
 import { Allow } from '../auth/access.decorator.js';
 import { ClustersService } from '../clusters/clusters.service.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
+import { findInPlan } from './trace.js';
 
 /** Read-only views of what the pipeline produced and what agents reported. */
 @ApiTags('fleet')
@@ -45,6 +47,73 @@ export class FleetController {
     const row = await this.prisma.planRevision.findUnique({ where: { clusterId_revision: { clusterId: cluster.id, revision } } });
     if (!row) throw new NotFoundException(`cluster ${name} has no revision ${revision}`);
     return { revision: row.revision, hash: row.hash, createdAt: row.createdAt, plan: row.plan };
+  }
+
+  @Get('clusters/:name/trace')
+  @Allow('viewer')
+  @ApiOperation({
+    summary: 'Where an object comes from: its Application, ApplicationSet, generator parameters, sources and commits, and status',
+  })
+  async trace(
+    @Param('name') name: string,
+    @Query('kind') kind?: string,
+    @Query('name') objectName?: string,
+    @Query('namespace') namespace?: string,
+    @Query('group') group?: string,
+  ): Promise<unknown[]> {
+    if (!kind || !objectName) throw new BadRequestException('kind and name: both are required query parameters');
+    const cluster = await this.clusters.get(name);
+    const latest = await this.prisma.planRevision.findFirst({ where: { clusterId: cluster.id }, orderBy: { revision: 'desc' } });
+    const plan = latest?.plan as unknown as Plan | undefined;
+    const found = plan
+      ? findInPlan(plan, { kind, name: objectName, ...(namespace ? { namespace } : {}), ...(group !== undefined ? { group } : {}) })
+      : [];
+    const where = `${kind}${namespace ? ` ${namespace}/` : ' '}${objectName}`;
+    if (found.length === 0) throw new NotFoundException(`no Application on cluster ${name} manages ${where}`);
+    const names = [...new Set(found.map((f) => f.application))];
+    const [generated, statuses, pins] = await Promise.all([
+      this.prisma.generatedApplication.findMany({
+        where: { clusterId: cluster.id, name: { in: names } },
+        include: { appSet: { select: { namespace: true, name: true, generation: true, renderedGeneration: true } } },
+      }),
+      this.prisma.applicationStatus.findMany({ where: { clusterId: cluster.id, application: { in: names } } }),
+      this.prisma.pin.findMany({ where: { clusterId: cluster.id, application: { in: names } } }),
+    ]);
+    return found.map((object) => {
+      const row = generated.find((g) => g.name === object.application);
+      const status = statuses.find((s) => s.application === object.application);
+      const pin = pins.find((p) => p.application === object.application);
+      const planned = plan?.applications.find((a) => a.name === object.application);
+      const objectStatus = ((status?.objects ?? []) as Array<Record<string, unknown>>).find(
+        (o) => o.kind === object.kind && o.name === object.name && (o.namespace ?? undefined) === object.namespace,
+      );
+      return {
+        cluster: name,
+        object: {
+          ...object,
+          ...(objectStatus ? { sync: objectStatus.sync, health: objectStatus.health, message: objectStatus.message } : {}),
+        },
+        application: {
+          name: object.application,
+          sync: status?.sync ?? 'Unknown',
+          health: status?.health ?? 'Unknown',
+          message: status?.message ?? '',
+          plannedRevision: latest?.revision ?? null,
+          appliedRevision: status?.appliedRevision ?? null,
+          pinnedRevision: pin?.revision ?? null,
+        },
+        applicationSet: row
+          ? {
+              namespace: row.appSet.namespace,
+              name: row.appSet.name,
+              generation: row.appSet.generation,
+              renderedGeneration: row.appSet.renderedGeneration,
+            }
+          : { name: object.applicationSet },
+        parameters: row?.params ?? null,
+        sources: planned?.sources ?? [],
+      };
+    });
   }
 
   @Get('applications')

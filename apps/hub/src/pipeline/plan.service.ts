@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Application } from '#contracts';
-import { contentHash, type Plan, type PlanInput, type Planner } from '#plans';
+import { contentHash, type Plan, type PlanInput, type PlannedApplication, type Planner } from '#plans';
 import { PrismaService } from '../database/prisma.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PLANNER } from './fleet.providers.js';
@@ -54,6 +54,7 @@ export class PlanService {
         return [c.id, computed.get(c.name) ?? { cluster, hash: contentHash({ cluster, applications: [] }), applications: [] }];
       }),
     );
+    await this.applyPins(plans);
 
     const created = await this.prisma.$transaction(async (tx) => {
       const ids = [...plans.keys()];
@@ -87,5 +88,25 @@ export class PlanService {
     await this.notifier.publish(created);
     if (created.length > 0) this.logger.log(`${created.length} new plan revisions (${clusters.length} clusters planned)`);
     return { revisions: created.length, unchanged: clusters.length - created.length, stale };
+  }
+
+  /**
+   * Rollbacks: a pinned Application runs as it was planned in the pinned revision, whatever
+   * its ApplicationSet renders now (and even if it left it), until the pin is removed.
+   */
+  private async applyPins(plans: Map<string, Plan>): Promise<void> {
+    const pins = await this.prisma.$queryRaw<Array<{ clusterId: string; application: string; planned: PlannedApplication | null }>>`
+      SELECT p."clusterId", p.application,
+             jsonb_path_query_first(r.plan, '$.applications[*] ? (@.name == $name)', jsonb_build_object('name', p.application)) AS planned
+        FROM "Pin" p JOIN "PlanRevision" r ON r."clusterId" = p."clusterId" AND r.revision = p.revision
+       WHERE p."clusterId" = ANY(${[...plans.keys()]}::uuid[])`;
+    for (const pin of pins) {
+      const plan = plans.get(pin.clusterId);
+      if (!plan || !pin.planned) continue;
+      const applications = [...plan.applications.filter((app) => app.name !== pin.application), pin.planned].sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
+      plans.set(pin.clusterId, { cluster: plan.cluster, applications, hash: contentHash({ cluster: plan.cluster, applications }) });
+    }
   }
 }
