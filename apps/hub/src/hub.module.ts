@@ -19,6 +19,9 @@ import { HealthController } from './health/health.controller.js';
 import { HttpMetricsInterceptor } from './metrics/http-metrics.interceptor.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { NotificationSender } from './notifications/notification-sender.service.js';
+import { NotificationsController } from './notifications/notifications.controller.js';
+import { NotificationDispatcher } from './notifications/notifications.service.js';
 import { feedbackProvider, gitProvider, plannerProvider, pullRequestsProvider } from './pipeline/fleet.providers.js';
 import { GitPollerService } from './pipeline/git-poller.service.js';
 import { PlanService } from './pipeline/plan.service.js';
@@ -57,6 +60,7 @@ export class HubModule {
       MetricsService,
       SecretsService,
       PreviewFeedbackQueue,
+      NotificationDispatcher,
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       { provide: APP_FILTER, useClass: ErrorFilter },
@@ -76,6 +80,7 @@ export class HubModule {
         GitWebhookController,
         ScmWebhookController,
         SecretsController,
+        NotificationsController,
       );
       providers.push(ClustersService, AppSetsService, AgentGatewayService);
     }
@@ -91,6 +96,7 @@ export class HubModule {
         GitPollerService,
         PullRequestPollerService,
         PreviewFeedbackService,
+        NotificationSender,
         WorkersService,
       );
     return { module: HubModule, controllers, providers };

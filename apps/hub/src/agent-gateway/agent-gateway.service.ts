@@ -102,7 +102,7 @@ export class AgentGatewayService implements OnModuleDestroy {
       where: { clusterId },
       select: { application: true, appliedRevision: true, sync: true, health: true },
     });
-    await this.prisma.$transaction([
+    const written = await this.prisma.$transaction([
       ...report.applications.map((app) =>
         this.prisma.applicationStatus.upsert({
           where: { clusterId_application: { clusterId, application: app.name } },
@@ -137,6 +137,33 @@ export class AgentGatewayService implements OnModuleDestroy {
       clusterId,
       changed.map((app) => app.name),
     );
+    await this.recordTransitions((written.at(-1) as { name: string }).name, report, previous);
+  }
+
+  /** Events (and so notifications) when an Application turns Degraded or fails to apply. */
+  private async recordTransitions(
+    cluster: string,
+    report: StatusReport,
+    previous: Map<string, { sync: string; health: string; appliedRevision: number | null }>,
+  ): Promise<void> {
+    for (const app of report.applications) {
+      const old = previous.get(app.name);
+      const subject = `application/${cluster}/${app.name}`;
+      const data = { cluster, application: app.name, revision: report.revision };
+      if (app.health === 'Degraded' && old?.health !== 'Degraded') {
+        await this.events.record({ actor: `agent:${cluster}`, type: 'HealthDegraded', subject, message: app.message, data });
+      }
+      // Apply errors, not drift: drifted objects carry the fields that differ.
+      const failed = app.objects.filter((o) => o.sync !== 'Synced' && o.message && !o.diff?.length);
+      const wasFailing = old !== undefined && old.sync !== 'Synced' && old.appliedRevision === report.revision;
+      if (failed.length > 0 && !wasFailing) {
+        const message = failed
+          .slice(0, 5)
+          .map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${o.message}`)
+          .join('; ');
+        await this.events.record({ actor: `agent:${cluster}`, type: 'SyncFailed', subject, message, data });
+      }
+    }
   }
 
   async heartbeat(clusterId: string, beat: Heartbeat): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { NotificationDispatcher } from '../notifications/notifications.service.js';
 
 export interface EventRecord {
   actor: string;
@@ -13,10 +14,14 @@ export interface EventRecord {
 /** The audit and event log: who changed what, and what the pipeline did about it. */
 @Injectable()
 export class EventsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly notifications: NotificationDispatcher,
+  ) {}
 
   async record(event: EventRecord, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
-    await tx.event.create({ data: { ...event, data: (event.data ?? {}) as Prisma.InputJsonValue } });
+    const row = await tx.event.create({ data: { ...event, data: (event.data ?? {}) as Prisma.InputJsonValue } });
+    await this.notifications.dispatch({ ...event, at: row.at.toISOString() });
   }
 
   async list(options: { subject?: string; limit: number }): Promise<Array<EventRecord & { id: string; at: Date }>> {

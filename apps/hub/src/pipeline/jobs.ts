@@ -5,7 +5,14 @@ export const QUEUE = {
   render: 'render',
   plan: 'plan',
   feedback: 'preview-feedback',
+  notify: 'notify',
 } as const;
+
+/** Deliver one event to one notification. */
+export interface NotifyJob {
+  notification: string;
+  event: { type: string; subject: string; message: string; actor: string; at: string; data?: Record<string, unknown> };
+}
 
 /** Report a preview's state back to its pull request (status and comment). */
 export interface FeedbackJob {

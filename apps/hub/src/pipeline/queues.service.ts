@@ -10,6 +10,7 @@ export class QueuesService implements OnModuleDestroy {
   readonly render: Queue;
   readonly plan: Queue;
   readonly feedback: Queue;
+  readonly notify: Queue;
   private readonly connection: Redis;
 
   constructor(@Inject(HUB_CONFIG) readonly config: HubConfig) {
@@ -18,10 +19,11 @@ export class QueuesService implements OnModuleDestroy {
     this.render = new Queue(QUEUE.render, options);
     this.plan = new Queue(QUEUE.plan, options);
     this.feedback = new Queue(QUEUE.feedback, options);
+    this.notify = new Queue(QUEUE.notify, options);
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([this.render.close(), this.plan.close(), this.feedback.close()]);
+    await Promise.allSettled([this.render.close(), this.plan.close(), this.feedback.close(), this.notify.close()]);
     await this.connection.quit().catch(() => undefined);
   }
 }

@@ -3,10 +3,11 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { NotificationSender } from '../notifications/notification-sender.service.js';
 import { PreviewFeedbackService } from '../previews/feedback.service.js';
 import { PullRequestPollerService } from '../previews/pull-request-poller.service.js';
 import { GitPollerService } from './git-poller.service.js';
-import { type FeedbackJob, type PlanJob, QUEUE, type RenderJob } from './jobs.js';
+import { type FeedbackJob, type NotifyJob, type PlanJob, QUEUE, type RenderJob } from './jobs.js';
 import { PlanService } from './plan.service.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { RenderService } from './render.service.js';
@@ -26,6 +27,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly poller: GitPollerService,
     private readonly pullRequestPoller: PullRequestPollerService,
     private readonly feedback: PreviewFeedbackService,
+    private readonly notifications: NotificationSender,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -34,6 +36,7 @@ export class WorkersService implements OnApplicationBootstrap, OnModuleDestroy {
       this.worker<RenderJob>(QUEUE.render, (job) => this.renderService.run(job.data), 2),
       this.worker<PlanJob>(QUEUE.plan, (job) => this.planService.run(job.data), this.config.FLOTILLA_PLAN_CONCURRENCY),
       this.worker<FeedbackJob>(QUEUE.feedback, (job) => this.feedback.run(job.data), 4),
+      this.worker<NotifyJob>(QUEUE.notify, (job) => this.notifications.run(job.data), 4),
     );
     await this.reconciler.start();
     this.poller.start();
