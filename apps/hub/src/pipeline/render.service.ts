@@ -87,7 +87,7 @@ export class RenderService {
     } catch (error) {
       const message = error instanceof FlotillaError ? error.message : previewPolicyMessage(error);
       if (message === undefined) throw error;
-      await this.recordFailure(appSet.id, generation, appSet.conditions as unknown as Condition[], message);
+      await this.recordFailure(appSet, generation, appSet.conditions as unknown as Condition[], message);
       return 'failed';
     }
 
@@ -191,7 +191,13 @@ export class RenderService {
     return rows.map((row) => ({ ...row, settings: row.settings as Record<string, unknown> }));
   }
 
-  private async recordFailure(appSetId: string, generation: number, conditions: Condition[], message: string): Promise<void> {
+  private async recordFailure(
+    appSet: { id: string; namespace: string; name: string },
+    generation: number,
+    conditions: Condition[],
+    message: string,
+  ): Promise<void> {
+    const appSetId = appSet.id;
     const now = new Date();
     const next = setCondition(conditions, { type: 'Rendered', status: 'False', reason: 'RenderFailed', message }, now);
     // The generation counts as handled so a broken spec does not loop; the next change or git poll retries.
@@ -199,7 +205,12 @@ export class RenderService {
       where: { id: appSetId, renderedGeneration: { lt: generation } },
       data: { renderedGeneration: generation, conditions: next as unknown as Prisma.InputJsonValue },
     });
-    await this.events.record({ actor: 'pipeline', type: 'RenderFailed', subject: `applicationset/${appSetId}`, message });
+    await this.events.record({
+      actor: 'pipeline',
+      type: 'RenderFailed',
+      subject: `applicationset/${appSet.namespace}/${appSet.name}`,
+      message,
+    });
   }
 }
 
