@@ -33,6 +33,8 @@ export interface RenderResult {
   applications: Application[];
   /** The generator parameters each Application was rendered from (same order as `applications`). */
   params: ParamSet[];
+  /** The index in `spec.generators` of the entry that produced each Application (same order). */
+  entries: number[];
   /** Problems that do not stop rendering but would stop Kubernetes or Argo CD (invalid names, ...). */
   warnings: string[];
 }
@@ -68,6 +70,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
   const errors: FlotillaError[] = [];
   const applications: Application[] = [];
   const paramSets: ParamSet[] = [];
+  const entries: number[] = [];
   const compiledTemplates = new Map<unknown, CompiledTree>();
   const patch = appSet.spec.templatePatch === undefined ? undefined : engine.compile(appSet.spec.templatePatch, 'spec.templatePatch');
   const apiVersion = appSet.apiVersion === FLOTILLA_API_VERSION ? FLOTILLA_API_VERSION : ARGO_API_VERSION;
@@ -94,6 +97,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
         try {
           applications.push(renderApplication(appSet, apiVersion, template, params, patch));
           paramSets.push(params);
+          entries.push(i);
         } catch (error) {
           collect(errors, error);
         }
@@ -105,7 +109,7 @@ export async function renderApplicationSet(appSet: ApplicationSet, options: Rend
   }
   errors.push(...duplicateNameErrors(appSet, applications));
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateSpecError(errors.slice(0, MAX_REPORTED_ERRORS));
-  return { applications, params: paramSets, warnings: applicationWarnings(applications) };
+  return { applications, params: paramSets, entries, warnings: applicationWarnings(applications) };
 }
 
 function collect(errors: FlotillaError[], error: unknown): void {
