@@ -42,6 +42,8 @@ export interface SyncerOptions {
   attempts?: number;
   /** First backoff pause; it doubles with each attempt. */
   backoffMs?: number;
+  /** The longest `Retry-After` honoured; a throttled request waits what the server asks, up to this. */
+  maxRetryAfterMs?: number;
   /** How long to wait for a CustomResourceDefinition to become Established. */
   establishTimeoutMs?: number;
   /** Called for each drifted object applied again under selfHeal (metrics). */
@@ -65,6 +67,7 @@ export class Syncer {
   private readonly limit: LimitFunction;
   private readonly attempts: number;
   private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
   private readonly establishTimeoutMs: number;
   private readonly onSelfHeal: (ref: ObjectRef) => void;
 
@@ -76,6 +79,7 @@ export class Syncer {
     this.limit = pLimit(options.concurrency ?? 16);
     this.attempts = options.attempts ?? 6;
     this.backoffMs = options.backoffMs ?? 200;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.establishTimeoutMs = options.establishTimeoutMs ?? 60_000;
     this.onSelfHeal = options.onSelfHeal ?? (() => undefined);
   }
@@ -292,7 +296,11 @@ export class Syncer {
     return { results, kept };
   }
 
-  /** Runs an API call under the concurrency limit, retrying throttling and server errors. */
+  /**
+   * Runs an API call under the concurrency limit, retrying throttling and server errors:
+   * after the server's `Retry-After` when it sent one (API Priority and Fairness does with
+   * its 429s), else after a doubling pause with jitter.
+   */
   private call<T>(request: () => Promise<T>): Promise<T> {
     return this.limit(async () => {
       for (let attempt = 1; ; attempt++) {
@@ -300,6 +308,10 @@ export class Syncer {
           return await request();
         } catch (error) {
           if (!(error instanceof KubeError && error.retryable) || attempt >= this.attempts) throw error;
+          if (error.retryAfterMs !== undefined) {
+            await sleep(Math.min(error.retryAfterMs, this.maxRetryAfterMs));
+            continue;
+          }
           const pause = this.backoffMs * 2 ** (attempt - 1);
           await sleep(pause / 2 + Math.random() * (pause / 2));
         }
