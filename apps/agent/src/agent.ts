@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusReport } from '#contracts';
-import { type ApplicationResult, InventoryStore, type KubeApi, Syncer } from '#kube';
+import { type ApplicationResult, InventoryStore, type KubeApi, KubeError, Syncer } from '#kube';
 import type { KubeObject } from '#sources';
 import type { AgentConfig } from './config.js';
 import { type HubClient, HubError, type PlanRevision } from './hub-client.js';
@@ -249,7 +249,8 @@ export class Agent {
       } catch (error) {
         if (this.stopped) throw error;
         log('warn', `could not ${what}; retrying`, { error: messageOf(error) });
-        await this.pause(backoff.take());
+        // A throttled API server says how long to wait.
+        await this.pause(Math.max(backoff.take(), error instanceof KubeError ? (error.retryAfterMs ?? 0) : 0));
       }
     }
   }

@@ -1,5 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '#kube';
+import { KubeClient, loadKubeConfig } from '#kube';
 import { Agent } from './agent.js';
 import { loadAgentConfig } from './config.js';
 import { HubClient } from './hub-client.js';
@@ -15,9 +14,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
   }
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromCluster();
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
   const stopping = new AbortController();
   const agent = new Agent(config, new KubeClient(kubeConfig), new HubClient(config.hubUrl, stopping.signal));
   if (config.metricsPort > 0) await startMetricsServer(agent.metrics, config.metricsPort, () => agent.ready);
