@@ -1,8 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const AGENT_MAIN = fileURLToPath(new URL('../../apps/agent/src/main.js', import.meta.url));
+const BUNDLE_SCRIPT = fileURLToPath(new URL('../../apps/agent/bundle.js', import.meta.url));
+/** The V8 flags of `npm run agent` (and the image): a small young generation keeps idle RSS down. */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1'];
+
+let bundle: string | undefined;
+
+/**
+ * The agent as it ships: one file bundled from the compiled sources (apps/agent/bundle.ts),
+ * built once per test process from the dist/ it runs with, so it is never stale and
+ * parallel test processes do not write the same file. `FLOTILLA_AGENT_ENTRY=src` runs the
+ * unbundled dist/apps/agent/src/main.js instead (for comparisons).
+ */
+export function agentEntry(): string {
+  if (process.env.FLOTILLA_AGENT_ENTRY === 'src') return AGENT_MAIN;
+  if (bundle === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-agent-bundle-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'flotilla-agent.js');
+    execFileSync(process.execPath, [BUNDLE_SCRIPT, file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    bundle = file;
+  }
+  return bundle;
+}
 
 export interface AgentOptions {
   hubUrl: string;
@@ -25,8 +51,9 @@ export interface RunningAgent {
 
 /** Runs the agent as its own process, as in a cluster; stopped when the test ends. */
 export function startAgent(t: Pick<TestContext, 'after'>, options: AgentOptions): RunningAgent {
-  // With the V8 flag `npm run agent` (and the image) use: a small young generation keeps idle RSS down.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', AGENT_MAIN], {
+  // FLOTILLA_AGENT_NODE_FLAGS replaces the V8 flags (benchmarks of other settings).
+  const flags = process.env.FLOTILLA_AGENT_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? AGENT_NODE_FLAGS;
+  const child = spawn(process.execPath, [...flags, agentEntry()], {
     env: {
       PATH: process.env.PATH,
       FLOTILLA_HUB_URL: options.hubUrl,
