@@ -104,6 +104,37 @@ describe('operating the fleet from the CLI (real hub, agent and kube-apiserver)'
     await git?.close();
   });
 
+  it('get, describe, tree, stats, events and sync show what the real agent reported', async () => {
+    await eventually(
+      async () => ((await flotilla('get', 'apps')).stdout.match(/^guestbook-prod\s+prod\s+Synced\s+Healthy\s+\d+$/m) ? true : undefined),
+      30_000,
+      'Synced and Healthy in get apps',
+    );
+    await eventually(
+      async () =>
+        (await flotilla('get', 'clusters', '-l', 'env=prod')).stdout.match(/^prod\s+connected\s+registered\s+v1\.\d+\.\d+/m)
+          ? true
+          : undefined,
+      30_000,
+      'the kube version from a heartbeat',
+    );
+    assert.match((await flotilla('get', 'appsets')).stdout, /^argocd\s+guestbook\s+True\s+\d+\/\d+/m);
+    assert.match((await flotilla('get', 'plans', '--cluster', 'prod')).stdout, /^REVISION\s+HASH\s+AGE\n\d+\s+sha256:[0-9a-f]{12}\s/m);
+    const tree = await flotilla('tree', 'appset', 'argocd/guestbook');
+    assert.equal(tree.code, 0, tree.stderr);
+    assert.match(tree.stdout, /Application\/guestbook-prod \(cluster prod\) Synced Healthy/);
+    assert.match(tree.stdout, /ConfigMap\/guestbook\/guestbook-settings Synced Healthy/);
+    const described = await flotilla('describe', 'app', 'guestbook-prod', '--cluster', 'prod');
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /guestbook-settings/);
+    assert.match((await flotilla('stats')).stdout, /^Application\s+Synced\/Healthy\s+1$/m);
+    assert.match((await flotilla('events', '--for', 'cluster/prod')).stdout, /AgentRegistered/);
+    const synced = await flotilla('sync', 'appset', 'argocd/guestbook', '--wait');
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.equal((await flotilla('describe', 'app', 'nope', '--cluster', 'prod')).code, 5);
+    assert.equal((await flotilla('get', 'widgets')).code, 2);
+  });
+
   it('trace walks from a live object to its Application, ApplicationSet, parameters and commit', async () => {
     const traced = await flotilla('trace', 'configmap/guestbook-settings', '-n', 'guestbook', '--cluster', 'prod');
     assert.equal(traced.code, 0, traced.stderr);
