@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local SCM speaking the parts of GitHub's REST API (under `/api/v3`, as GitHub Enterprise)
- * and GitLab's (under `/api/v4`) that pull request generators and preview feedback use:
+ * A local SCM speaking the parts of GitHub's REST API (under `/api/v3`, as GitHub Enterprise;
+ * Gitea's copy of it under `/api/v1`) and GitLab's (under `/api/v4`) that pull request generators and preview feedback use:
  * listing with pagination and ETags, commit statuses, and comments/notes. Tests change the
  * pull requests in memory and read back what the hub posted.
  */
@@ -103,7 +103,8 @@ function handle(scm: FakeScm, token: string, req: IncomingMessage, res: ServerRe
   const url = new URL(req.url ?? '/', scm.origin);
   scm.requests.push(`${req.method} ${url.pathname}`);
   if (scm.failWith) return send(res, scm.failWith, { message: 'unavailable' }, scm.failHeaders);
-  const github = url.pathname.startsWith('/api/v3/');
+  // Gitea serves GitHub's paths under /api/v1.
+  const github = url.pathname.startsWith('/api/v3/') || url.pathname.startsWith('/api/v1/');
   const given = github ? (req.headers.authorization ?? '').replace(/^(token|bearer) /i, '') : req.headers['private-token'];
   if (given !== token) return send(res, 401, { message: 'Bad credentials' });
   const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
@@ -142,7 +143,7 @@ function githubRoute(
   req: IncomingMessage,
   res: ServerResponse,
 ): unknown {
-  const path = url.pathname.slice('/api/v3'.length);
+  const path = url.pathname.slice('/api/v3'.length); // or /api/v1 (Gitea)
   let match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
   if (match && method === 'GET') {
     const pulls = scm.pulls.get(`${match[1]}/${match[2]}`) ?? [];

@@ -37,7 +37,6 @@ import { PullRequestPollerService } from './previews/pull-request-poller.service
 import { RedisService } from './redis/redis.service.js';
 import { SecretsController } from './secrets/secrets.controller.js';
 import { SecretsService } from './secrets/secrets.service.js';
-import { GitWebhookController } from './webhooks/git-webhook.controller.js';
 import { ScmWebhookController } from './webhooks/scm-webhook.controller.js';
 
 /**
@@ -77,7 +76,6 @@ export class HubModule {
         FleetController,
         RollbacksController,
         AgentGatewayController,
-        GitWebhookController,
         ScmWebhookController,
         SecretsController,
         NotificationsController,

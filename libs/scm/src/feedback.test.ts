@@ -81,6 +81,23 @@ describe('pull request feedback', () => {
     );
   });
 
+  it('Gitea: posts statuses and keeps one comment on GitHub-shaped paths under /api/v1', async () => {
+    const gitea = clients.get('gitea') as PullRequestFeedback;
+    const target = { settings: { owner: 'acme', repo: 'shop', api: scm.origin, tokenRef }, number: 5 };
+    await gitea.setCommitStatus(target, SHA, { state: 'pending', context: 'flotilla/previews', description: 'deploying' });
+    assert.deepEqual(
+      scm.statuses.map((s) => [s.repository, s.state]),
+      [['acme/shop', 'pending']],
+    );
+    const id = await gitea.upsertComment(target, 'one');
+    assert.equal(await gitea.upsertComment(target, 'two', id), id);
+    assert.deepEqual(
+      scm.comments.map((c) => [c.number, c.body, c.edits]),
+      [[5, 'two', 1]],
+    );
+    assert.ok(scm.requests.includes(`PATCH /api/v1/repos/acme/shop/issues/comments/${id}`));
+  });
+
   it('provider errors name the provider and the pull request, never the token', async () => {
     const target = { settings: { owner: 'acme', repo: 'shop', api: scm.origin, tokenRef }, number: 4 };
     scm.failWith = 503;

@@ -58,6 +58,26 @@ class FeedbackError extends SourceError {
   }
 }
 
+/**
+ * Edits comment `commentId` when given; when it is gone (404: someone deleted it), or there is
+ * none yet, creates one. Returns the id of the comment that now holds the body.
+ */
+async function editOrCreate(
+  commentId: string | undefined,
+  edit: (id: string) => Promise<unknown>,
+  create: () => Promise<string>,
+): Promise<string> {
+  if (commentId) {
+    try {
+      await edit(commentId);
+      return commentId;
+    } catch (error) {
+      if (!(error instanceof FeedbackError && error.status === 404)) throw error;
+    }
+  }
+  return create();
+}
+
 /** GitHub (and GitHub Enterprise) through octokit. */
 export class GithubFeedback implements PullRequestFeedback {
   readonly key = 'github';
@@ -82,20 +102,19 @@ export class GithubFeedback implements PullRequestFeedback {
   async upsertComment(target: FeedbackTarget, body: string, commentId?: string): Promise<string> {
     const { octokit, owner, repo, token } = await this.client(target);
     const where = `${owner}/${repo}#${target.number}`;
-    if (commentId) {
-      try {
-        await this.call(token, `update the comment on ${where}`, () =>
-          octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(commentId), body }),
+    return editOrCreate(
+      commentId,
+      (id) =>
+        this.call(token, `update the comment on ${where}`, () =>
+          octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(id), body }),
+        ),
+      async () => {
+        const created = await this.call(token, `comment on ${where}`, () =>
+          octokit.rest.issues.createComment({ owner, repo, issue_number: target.number, body }),
         );
-        return commentId;
-      } catch (error) {
-        if (!(error instanceof FeedbackError && error.status === 404)) throw error; // deleted by someone: write a new one
-      }
-    }
-    const created = await this.call(token, `comment on ${where}`, () =>
-      octokit.rest.issues.createComment({ owner, repo, issue_number: target.number, body }),
+        return String(created.data.id);
+      },
     );
-    return String(created.data.id);
   }
 
   private async client(target: FeedbackTarget) {
@@ -185,38 +204,19 @@ export class GiteaFeedback implements PullRequestFeedback {
   async upsertComment(target: FeedbackTarget, body: string, commentId?: string): Promise<string> {
     const { root, headers, token, name } = await this.context(target);
     const where = `${name}#${target.number}`;
-    if (commentId) {
-      try {
-        await sendJson(
-          {
-            provider: 'gitea',
-            method: 'PATCH',
-            url: `${root}/issues/comments/${commentId}`,
-            headers,
-            token,
-            what: `update the comment on ${where}`,
-            body: { body },
-          },
+    const call = { provider: 'gitea', headers, token, body: { body } };
+    return editOrCreate(
+      commentId,
+      (id) =>
+        sendJson({ ...call, method: 'PATCH', url: `${root}/issues/comments/${id}`, what: `update the comment on ${where}` }, this.options),
+      async () => {
+        const created = await sendJson(
+          { ...call, method: 'POST', url: `${root}/issues/${target.number}/comments`, what: `comment on ${where}` },
           this.options,
         );
-        return commentId;
-      } catch (error) {
-        if (!(error instanceof FeedbackError && error.status === 404)) throw error;
-      }
-    }
-    const created = (await sendJson(
-      {
-        provider: 'gitea',
-        method: 'POST',
-        url: `${root}/issues/${target.number}/comments`,
-        headers,
-        token,
-        what: `comment on ${where}`,
-        body: { body },
+        return String((created as { id?: number } | undefined)?.id ?? '');
       },
-      this.options,
-    )) as { id?: number } | undefined;
-    return String(created?.id ?? '');
+    );
   }
 
   private async context(target: FeedbackTarget) {
@@ -261,30 +261,15 @@ export class GitlabFeedback implements PullRequestFeedback {
     const { root, headers, token, name } = await this.context(target);
     const notes = `${root}/merge_requests/${target.number}/notes`;
     const where = `${name}!${target.number}`;
-    if (commentId) {
-      try {
-        await sendJson(
-          {
-            provider: 'gitlab',
-            method: 'PUT',
-            url: `${notes}/${commentId}`,
-            headers,
-            token,
-            what: `update the note on ${where}`,
-            body: { body },
-          },
-          this.options,
-        );
-        return commentId;
-      } catch (error) {
-        if (!(error instanceof FeedbackError && error.status === 404)) throw error;
-      }
-    }
-    const created = (await sendJson(
-      { provider: 'gitlab', method: 'POST', url: notes, headers, token, what: `comment on ${where}`, body: { body } },
-      this.options,
-    )) as { id?: number } | undefined;
-    return String(created?.id ?? '');
+    const call = { provider: 'gitlab', headers, token, body: { body } };
+    return editOrCreate(
+      commentId,
+      (id) => sendJson({ ...call, method: 'PUT', url: `${notes}/${id}`, what: `update the note on ${where}` }, this.options),
+      async () => {
+        const created = await sendJson({ ...call, method: 'POST', url: notes, what: `comment on ${where}` }, this.options);
+        return String((created as { id?: number } | undefined)?.id ?? '');
+      },
+    );
   }
 
   private async context(target: FeedbackTarget) {

@@ -46,7 +46,8 @@ export interface WebhookResult {
 }
 
 /**
- * Provider webhooks: pull request events re-render the ApplicationSets whose pull request
+ * Webhooks: `/hooks/git` for pushes from any git server; `/hooks/github|gitea|gitlab` for
+ * pull request events (and pushes). Pull request events re-render the ApplicationSets whose pull request
  * generators read that repository, push events those that read its commits. Deliveries
  * without a valid signature (GitHub, Gitea: HMAC-SHA256 of the body) or token (GitLab:
  * `X-Gitlab-Token`) are refused with 401 and logged, and change nothing.
@@ -123,6 +124,20 @@ export class ScmWebhookController {
     }
     if (event === 'Push Hook') return { event, applicationSets: await this.pushed(urls(project)) };
     return { event, applicationSets: 0 };
+  }
+
+  @Post('git')
+  @Allow('public')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Any git push webhook (GitHub, Gitea or GitLab-shaped body) signed like GitHub or Gitea' })
+  async git(
+    @Req() request: RawRequest,
+    @Headers('x-hub-signature-256') hubSignature?: string,
+    @Headers('x-gitea-signature') giteaSignature?: string,
+  ): Promise<{ applicationSets: number }> {
+    const body = this.verified('git', request, undefined, (secret, raw) => validHmac(secret, raw, hubSignature ?? giteaSignature));
+    const payload = parseJson<{ repository?: Repository; project?: GitlabProject }>(body);
+    return { applicationSets: await this.pushed([...urls(payload.repository), ...urls(payload.project)]) };
   }
 
   /** The raw body of a delivery whose signature checks out; anything else is refused and logged. */
