@@ -29,6 +29,7 @@ import { PlanNotifier } from './pipeline/plan-notifier.service.js';
 import { QueuesService } from './pipeline/queues.service.js';
 import { ReconcilerService } from './pipeline/reconciler.service.js';
 import { RenderService } from './pipeline/render.service.js';
+import { RendererCache } from './pipeline/renderer-cache.js';
 import { TriggersService } from './pipeline/triggers.service.js';
 import { WorkersService } from './pipeline/workers.service.js';
 import { PreviewFeedbackService } from './previews/feedback.service.js';
@@ -88,6 +89,7 @@ export class HubModule {
         plannerProvider,
         pullRequestsProvider,
         feedbackProvider,
+        RendererCache,
         RenderService,
         PlanService,
         ReconcilerService,

@@ -81,6 +81,15 @@ describe('IncrementalRenderer', () => {
     assert.deepEqual(sorted(renderer), await fullRender(appSet, clusters));
     const unchanged = await renderer.clustersChanged([cluster(9)]);
     assert.deepEqual(unchanged.upserted, [], 'the same labels again change nothing');
+    // syncClusters finds what differs by itself: here, c4 relabelled and c0 gone.
+    const synced = await renderer.syncClusters([leaving, cluster(3), cluster(4, { region: 'ap' }), cluster(9)]);
+    assert.equal(synced.rendered, 3);
+    assert.deepEqual(synced.removed.sort(), ['a-c0', 'b-c0', 'c-c0']);
+    assert.deepEqual(
+      synced.params.map((p) => p.server),
+      Array(3).fill('https://c4.example'),
+    );
+    assert.deepEqual(sorted(renderer), await fullRender(appSet, [leaving, cluster(3), cluster(4, { region: 'ap' }), cluster(9)]));
   });
 
   it('refuses a change that would duplicate a name, and keeps its state', async () => {

@@ -57,6 +57,8 @@ export interface ClusterChangeResult {
   rendered: number;
   /** Applications that appeared or changed, and names of those that went away. */
   upserted: Application[];
+  /** The generator parameters of each upserted Application (same order). */
+  params: ParamSet[];
   removed: string[];
   /** False when the set is not cluster-separable (or the local cluster moved): it was rendered in full. */
   incremental: boolean;
@@ -74,6 +76,8 @@ export class IncrementalRenderer {
   /** Rows by source cluster server; rows of cluster-independent entries under `undefined`. */
   private rowsByServer = new Map<string | undefined, Row[]>();
   private nameCounts = new Map<string, number>();
+  /** Warnings of the last full render (invalid names, destinations), as renderApplicationSet gives them. */
+  warnings: string[] = [];
 
   constructor(
     private readonly appSet: ApplicationSet,
@@ -89,6 +93,7 @@ export class IncrementalRenderer {
   async renderAll(clusters: readonly ClusterInfo[]): Promise<number> {
     this.clusters = new Map(clusters.map((c) => [c.server, c]));
     const result = await this.render(this.appSet, [...this.clusters.values()]);
+    this.warnings = result.warnings;
     this.rowsByServer = new Map();
     this.nameCounts = new Map();
     result.applications.forEach((application, i) => {
@@ -149,11 +154,37 @@ export class IncrementalRenderer {
       else this.nameCounts.delete(name);
     }
     for (const [server, row] of fresh) this.rowsOf(server).push(row);
-    const upserted = fresh
-      .map(([, row]) => row.application)
-      .filter((app) => JSON.stringify(before.get(app.metadata.name)) !== JSON.stringify(app));
+    const changedRows = fresh
+      .map(([, row]) => row)
+      .filter((row) => JSON.stringify(before.get(row.application.metadata.name)) !== JSON.stringify(row.application));
     const after = new Set(fresh.map(([, row]) => row.application.metadata.name));
-    return { rendered: fresh.length, upserted, removed: [...before.keys()].filter((name) => !after.has(name)), incremental: true };
+    return {
+      rendered: fresh.length,
+      upserted: changedRows.map((row) => row.application),
+      params: changedRows.map((row) => row.params),
+      removed: [...before.keys()].filter((name) => !after.has(name)),
+      incremental: true,
+    };
+  }
+
+  /** Brings the output up to date with the fleet as it is now: only clusters that differ are re-rendered. */
+  syncClusters(current: readonly ClusterInfo[]): Promise<ClusterChangeResult> {
+    const now = new Map(current.map((c) => [c.server, c]));
+    const changed = current.filter((c) => JSON.stringify(this.clusters.get(c.server)) !== JSON.stringify(c));
+    const removed = [...this.clusters.keys()].filter((server) => !now.has(server));
+    return this.clustersChanged(changed, removed);
+  }
+
+  /** How many Applications it holds. */
+  size(): number {
+    let total = 0;
+    for (const rows of this.rowsByServer.values()) total += rows.length;
+    return total;
+  }
+
+  /** Every Application with the parameters it was rendered from. */
+  rows(): ReadonlyArray<{ application: Application; params: ParamSet }> {
+    return [...this.rowsByServer.values()].flat();
   }
 
   /** The current Applications, cluster-independent ones first. */
@@ -167,11 +198,13 @@ export class IncrementalRenderer {
     for (const server of removed) clusters.delete(server);
     for (const cluster of changed) if (!removed.includes(cluster.server)) clusters.set(cluster.server, cluster);
     const rendered = await this.renderAll([...clusters.values()]);
-    const now = this.applications();
-    const names = new Set(now.map((app) => app.metadata.name));
+    const now = this.rows();
+    const names = new Set(now.map((row) => row.application.metadata.name));
+    const changedRows = now.filter((row) => JSON.stringify(before.get(row.application.metadata.name)) !== JSON.stringify(row.application));
     return {
       rendered,
-      upserted: now.filter((app) => JSON.stringify(before.get(app.metadata.name)) !== JSON.stringify(app)),
+      upserted: changedRows.map((row) => row.application),
+      params: changedRows.map((row) => row.params),
       removed: [...before.keys()].filter((name) => !names.has(name)),
       incremental: false,
     };

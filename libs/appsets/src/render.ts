@@ -187,7 +187,7 @@ function duplicateNameErrors(appSet: ApplicationSet, applications: Application[]
   return errors;
 }
 
-function applicationWarnings(applications: Application[]): string[] {
+export function applicationWarnings(applications: Application[]): string[] {
   const warnings: string[] = [];
   for (const app of applications) {
     const { name } = app.metadata;

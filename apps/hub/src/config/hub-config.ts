@@ -58,6 +58,11 @@ const hubConfigSchema = z.object({
    * batches are stored and delivered while later ones are still planned.
    */
   FLOTILLA_PLAN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Applications a worker keeps rendered between renders (about 1 KiB each), so that a cluster
+   * change re-renders and re-stores only that cluster's Applications. 0 turns it off.
+   */
+  FLOTILLA_RENDER_CACHE_APPLICATIONS: z.coerce.number().int().min(0).default(100_000),
   /** `json`: one JSON object per log line (for log pipelines); `text`: Nest's coloured lines. */
   FLOTILLA_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   /** Skip applying migrations at boot (when a separate job applies them). */

@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type ApplicationSet, parseApplicationSets, renderApplicationSet } from '#appsets';
-import { type Application, FlotillaError, type ParamSet } from '#contracts';
+import {
+  type ApplicationSet,
+  applicationWarnings,
+  IncrementalRenderer,
+  isClusterSeparable,
+  parseApplicationSets,
+  renderApplicationSet,
+} from '#appsets';
+import { type Application, type ClusterInfo, FlotillaError, type ParamSet } from '#contracts';
 import { createDefaultRegistry, type PullRequestSource } from '#generators';
 import { resolveDestination } from '#plans';
 import type { RemoteGitRepositories } from '#sources';
@@ -15,8 +23,9 @@ import { RecordingPullRequestSource } from '../previews/recording-source.js';
 import { pullRequestGenerators } from './appset-facts.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT, PULL_REQUESTS } from './fleet.providers.js';
-import { clusterInfo, hubGeneratorSources, readClusters } from './hub-sources.js';
+import { clusterInfo, hubGeneratorSources, type PipelineCluster, readClusters } from './hub-sources.js';
 import type { RenderJob } from './jobs.js';
+import { RendererCache } from './renderer-cache.js';
 import { TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
@@ -38,6 +47,7 @@ export class RenderService {
     @Inject(GIT) private readonly git: RemoteGitRepositories,
     @Inject(PULL_REQUESTS) private readonly pullRequests: PullRequestSource,
     private readonly feedback: PreviewFeedbackQueue,
+    private readonly renderers: RendererCache,
   ) {}
 
   async run(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
@@ -48,7 +58,11 @@ export class RenderService {
     return result;
   }
 
-  private async render(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+  private render(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+    return this.renderers.exclusive(job.appSetId, () => this.renderNow(job));
+  }
+
+  private async renderNow(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;
@@ -62,17 +76,32 @@ export class RenderService {
     const pullRequests = new RecordingPullRequestSource(this.pullRequests);
     const hasPreviews = pullRequestGenerators(appSet.document).length > 0;
     let previews: { decision: PreviewDecision; previous: PreviewRecord[]; keys: Array<string | undefined> } | undefined;
+    const documentHash = createHash('sha256').update(JSON.stringify(appSet.document)).digest('hex');
+    let renderer: IncrementalRenderer | undefined;
     try {
-      const [document] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
+      const [parsed] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
+      const document = parsed as ApplicationSet;
+      // A cluster change to a cluster-separable set: only the changed clusters' Applications.
+      const separable = !hasPreviews && isClusterSeparable(document);
+      const held =
+        separable && !appSet.planAllClusters ? this.renderers.get(appSet.id, documentHash, appSet.renderedGeneration) : undefined;
+      if (held) return await this.renderClusterChanges(appSet, generation, held, documentHash, clusters);
       // Checked before any provider is called: a bad annotation costs no API request.
-      const policy = hasPreviews
-        ? previewPolicyOf((document as ApplicationSet).metadata.annotations as Record<string, string> | undefined)
-        : {};
-      const sources = { ...hubGeneratorSources(infos, this.git), pullRequests };
-      const result = await renderApplicationSet(document as ApplicationSet, { registry, sources });
-      applications = result.applications;
-      params = result.params;
-      warnings = result.warnings;
+      const policy = hasPreviews ? previewPolicyOf(document.metadata.annotations as Record<string, string> | undefined) : {};
+      if (separable) {
+        renderer = new IncrementalRenderer(document, { git: this.git }, registry);
+        await renderer.renderAll(infos);
+        const rows = renderer.rows();
+        applications = rows.map((row) => row.application);
+        params = rows.map((row) => row.params);
+        warnings = renderer.warnings;
+      } else {
+        const sources = { ...hubGeneratorSources(infos, this.git), pullRequests };
+        const result = await renderApplicationSet(document, { registry, sources });
+        applications = result.applications;
+        params = result.params;
+        warnings = result.warnings;
+      }
       if (hasPreviews) {
         const previous = await this.previousPreviews(appSet.id);
         const keys = params.map((p) => pullRequests.previewOf(p));
@@ -91,14 +120,10 @@ export class RenderService {
       return 'failed';
     }
 
-    const idByName = new Map(clusters.map((c) => [c.name, c.id]));
-    const byServerOrName = (app: Application): string | null => {
-      const match = resolveDestination(app.spec.destination as never, infos);
-      return 'error' in match ? null : (idByName.get(match.cluster.name) ?? null);
-    };
+    const place = placement(clusters, infos);
     const rows = applications.map((application, i) => ({
       name: application.metadata.name,
-      clusterId: byServerOrName(application),
+      clusterId: place(application),
       application,
       params: params[i] ?? {},
       previewKey: previews?.keys[i],
@@ -115,10 +140,72 @@ export class RenderService {
       previews,
     );
     if (affected === undefined) return 'stale';
+    if (renderer) this.renderers.set(appSet.id, documentHash, generation, renderer);
+    else this.renderers.delete(appSet.id);
     await this.triggers.planClusters(affected.clusters);
     await this.feedback.enqueue(affected.changedPreviews);
     this.logger.log(
       `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.clusters.length} clusters to plan`,
+    );
+    return 'rendered';
+  }
+
+  /**
+   * The incremental path: the held output follows the fleet's clusters (only those that differ
+   * are re-rendered), and only the Applications that changed are written.
+   */
+  private async renderClusterChanges(
+    appSet: { id: string; namespace: string; name: string; conditions: unknown; repositories: unknown },
+    generation: number,
+    renderer: IncrementalRenderer,
+    documentHash: string,
+    clusters: PipelineCluster[],
+  ): Promise<'rendered' | 'failed' | 'stale'> {
+    const infos = clusters.map(clusterInfo);
+    let change: Awaited<ReturnType<IncrementalRenderer['syncClusters']>>;
+    try {
+      change = await renderer.syncClusters(infos);
+    } catch (error) {
+      if (!(error instanceof FlotillaError)) throw error;
+      this.renderers.delete(appSet.id);
+      await this.recordFailure(appSet, generation, appSet.conditions as unknown as Condition[], error.message);
+      return 'failed';
+    }
+    const place = placement(clusters, infos);
+    const rows = change.upserted.map((application, i) => ({
+      name: application.metadata.name,
+      clusterId: place(application),
+      application,
+      params: change.params[i] ?? {},
+      previewKey: undefined,
+    }));
+    const problems = [
+      ...applicationWarnings(rows.map((r) => r.application)),
+      ...rows.filter((r) => r.clusterId === null).map((r) => `Application "${r.name}": destination is not a registered cluster`),
+    ];
+    const affected = await this.store(
+      appSet.id,
+      generation,
+      false,
+      rows,
+      problems,
+      [],
+      appSet.conditions as unknown as Condition[],
+      undefined,
+      {
+        names: [...rows.map((r) => r.name), ...change.removed],
+        total: renderer.size(),
+        repositories: appSet.repositories as string[],
+      },
+    );
+    if (affected === undefined) {
+      this.renderers.delete(appSet.id);
+      return 'stale';
+    }
+    this.renderers.set(appSet.id, documentHash, generation, renderer);
+    await this.triggers.planClusters(affected.clusters);
+    this.logger.log(
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${change.rendered} applications re-rendered for changed clusters (${rows.length} changed, ${change.removed.length} removed), ${affected.clusters.length} clusters to plan`,
     );
     return 'rendered';
   }
@@ -133,14 +220,21 @@ export class RenderService {
     unplaced: string[],
     conditions: Condition[],
     previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
+    /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
+    partial?: { names: string[]; total: number; repositories: string[] },
   ): Promise<{ clusters: string[]; changedPreviews: string[] } | undefined> {
     return this.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
         SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
       if (!locked[0] || locked[0].renderedGeneration >= generation) return undefined;
-      const previous = await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
-        SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE "appSetId" = ${appSetId}::uuid`;
-      await tx.generatedApplication.deleteMany({ where: { appSetId } });
+      const previous = partial
+        ? await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
+            SELECT name, "clusterId", application FROM "GeneratedApplication"
+             WHERE "appSetId" = ${appSetId}::uuid AND name = ANY(${partial.names}::text[])`
+        : await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
+            SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE "appSetId" = ${appSetId}::uuid`;
+      if (partial) await tx.generatedApplication.deleteMany({ where: { appSetId, name: { in: partial.names } } });
+      else await tx.generatedApplication.deleteMany({ where: { appSetId } });
       const stored = previews
         ? await storePreviews(tx, appSetId, previews.decision.records, previews.previous)
         : { idByKey: new Map<string, string>(), changed: [] };
@@ -160,18 +254,21 @@ export class RenderService {
       const now = new Date();
       let next = setCondition(
         conditions,
-        { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${rows.length} applications` },
+        { type: 'Rendered', status: 'True', reason: 'RenderSucceeded', message: `${partial?.total ?? rows.length} applications` },
         now,
       );
       if (previews) next = setCondition(next, previewsCondition(previews.decision.records), now);
       const problems = [...warnings, ...unplaced.map((name) => `Application "${name}": destination is not a registered cluster`)];
-      next = setCondition(
-        next,
-        problems.length
-          ? { type: 'Warnings', status: 'True', reason: 'RenderWarnings', message: problems.slice(0, 20).join('\n') }
-          : { type: 'Warnings', status: 'False', reason: 'None', message: '' },
-        now,
-      );
+      // A partial store knows only the changed Applications' problems: it adds, never clears.
+      if (problems.length > 0 || !partial) {
+        next = setCondition(
+          next,
+          problems.length
+            ? { type: 'Warnings', status: 'True', reason: 'RenderWarnings', message: problems.slice(0, 20).join('\n') }
+            : { type: 'Warnings', status: 'False', reason: 'None', message: '' },
+          now,
+        );
+      }
       await tx.applicationSet.update({
         where: { id: appSetId },
         data: {
@@ -179,7 +276,9 @@ export class RenderService {
           renderedAt: now,
           planAllClusters: false,
           conditions: next as unknown as Prisma.InputJsonValue,
-          repositories: repositoriesOf(rows.map((r) => r.application)) as Prisma.InputJsonValue,
+          repositories: (partial
+            ? [...new Set([...partial.repositories, ...repositoriesOf(rows.map((r) => r.application))])].sort()
+            : repositoriesOf(rows.map((r) => r.application))) as Prisma.InputJsonValue,
         },
       });
       return { clusters: affectedClusters(previous, rows, planAll), changedPreviews: stored.changed };
@@ -212,6 +311,15 @@ export class RenderService {
       message,
     });
   }
+}
+
+/** The registered cluster an Application's destination names, by server or name (null: none). */
+function placement(clusters: readonly PipelineCluster[], infos: readonly ClusterInfo[]): (app: Application) => string | null {
+  const idByName = new Map(clusters.map((c) => [c.name, c.id]));
+  return (app) => {
+    const match = resolveDestination(app.spec.destination as never, [...infos]);
+    return 'error' in match ? null : (idByName.get(match.cluster.name) ?? null);
+  };
 }
 
 /** The policy annotations are read here, not by the schema: their errors are render failures too. */
