@@ -21,6 +21,7 @@ import {
   startKubeApiServers,
   TestRepository,
 } from '../test/support/index.js';
+import { sized } from './common.js';
 
 /**
  * Agent apply: 1,000 objects (10 namespaces of ConfigMaps, Secrets, ServiceAccounts,
@@ -42,16 +43,19 @@ import {
  * after its first refresh. Prints one JSON line.
  */
 
-const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const NAMESPACES = sized('BENCH_NAMESPACES', 10, 1);
+const ROUNDS = sized('BENCH_ROUNDS', 3, 1);
+const IDLE_SECONDS = sized('BENCH_IDLE_SECONDS', 10, 2);
+/** The agent's poll, refresh and heartbeat interval: production's 30 s (smoke: 3 s, to see a refresh quickly). */
+const AGENT_INTERVAL_SECONDS = sized('BENCH_AGENT_INTERVAL_SECONDS', 30, 3);
 /** The agent's default (FLOTILLA_APPLY_CONCURRENCY). */
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CONCURRENCY = sized('BENCH_CONCURRENCY', 16, 16);
 /**
  * Components per namespace, each a Deployment, Service, ServiceAccount, Secret and two
- * ConfigMaps; with the Namespace and 3 namespace-wide ConfigMaps, 100 objects per namespace.
+ * ConfigMaps; with the Namespace and 3 namespace-wide ConfigMaps, 100 objects per namespace
+ * (smoke: 1 component, 10 objects).
  */
-const COMPONENTS = 16;
+const COMPONENTS = sized('BENCH_COMPONENTS', 16, 1);
 const RUN_LABEL = 'flotilla-bench/run';
 const KINDS = 'namespaces,configmaps,secrets,serviceaccounts,services,deployments.apps';
 const KUBECTL = '/usr/bin/kubectl';
@@ -420,9 +424,9 @@ async function main(): Promise<void> {
       kubeconfig: agentServer.kubeconfigPath,
       bootstrapToken: token,
       env: {
-        FLOTILLA_POLL_SECONDS: '30',
-        FLOTILLA_REFRESH_SECONDS: '30',
-        FLOTILLA_HEARTBEAT_SECONDS: '30',
+        FLOTILLA_POLL_SECONDS: String(AGENT_INTERVAL_SECONDS),
+        FLOTILLA_REFRESH_SECONDS: String(AGENT_INTERVAL_SECONDS),
+        FLOTILLA_HEARTBEAT_SECONDS: String(AGENT_INTERVAL_SECONDS),
         FLOTILLA_METRICS_PORT: String(await freePort()),
       },
     });
@@ -482,7 +486,7 @@ spec:
     await sleep(IDLE_SECONDS * 1000);
     const afterApply = { rssMiB: statusMiB(pid, 'VmRSS'), hwmMiB: statusMiB(pid, 'VmHWM') };
     // Past the first refresh (every 30 s: each object read back for health and drift).
-    await sleep(Math.max(0, 35 - IDLE_SECONDS) * 1000);
+    await sleep(Math.max(0, AGENT_INTERVAL_SECONDS + 5 - IDLE_SECONDS) * 1000);
     const afterRefresh = { rssMiB: statusMiB(pid, 'VmRSS'), hwmMiB: statusMiB(pid, 'VmHWM') };
 
     process.stdout.write(

@@ -8,6 +8,7 @@ import { createDefaultRegistry } from '#generators';
 import { type PlanInput, Planner } from '#plans';
 import { createSourceRenderService, DEFAULT_MAX_OUTPUT_BYTES, LocalGitRepositories, type SourceRenderService } from '#sources';
 import { testBinaries } from '../libs/sources/src/test-support/tools.js';
+import { emit, sized } from './common.js';
 
 /**
  * Plans for a fleet from one Helm chart and one kustomize overlay:
@@ -16,7 +17,7 @@ import { testBinaries } from '../libs/sources/src/test-support/tools.js';
  * Prints one JSON line with applications, renders executed, distinct inputs, plans/s and peak RSS.
  */
 
-const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 1_000);
+const CLUSTERS = sized('BENCH_CLUSTERS', 1_000, 20);
 const REPO_URL = 'https://git.example.com/platform/fleet.git';
 
 const FILES: Record<string, string> = {
@@ -135,20 +136,18 @@ async function main(): Promise<void> {
       if (failed[0]) process.stderr.write(`first error: ${failed[0].name}: ${failed[0].error}\n`);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    process.stdout.write(
-      `${JSON.stringify({
-        scenario,
-        clusters: clusterCount,
-        applications: inputs.length,
-        rendersExecuted: counter.renders,
-        distinctInputs: scenario === 'uncached' ? inputs.length : 20,
-        plans,
-        seconds,
-        plansPerSecond: plans / seconds,
-        peakRssMiB: process.resourceUsage().maxRSS / 1024,
-        errors,
-      })}\n`,
-    );
+    emit({
+      scenario,
+      clusters: clusterCount,
+      applications: inputs.length,
+      rendersExecuted: counter.renders,
+      distinctInputs: scenario === 'uncached' ? inputs.length : 20,
+      plans,
+      seconds,
+      plansPerSecond: plans / seconds,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      errors,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

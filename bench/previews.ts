@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hubClient, startFakeScm, startFreshHub, startGitHttpServer, suiteScope, TestRepository } from '../test/support/index.js';
+import { emit, latencyStats, sized } from './common.js';
 
 /**
  * Previews at scale: BENCH_PR_REPOS repositories (5) with BENCH_PRS_PER_REPO open, labelled
@@ -15,17 +16,14 @@ import { hubClient, startFakeScm, startFreshHub, startGitHttpServer, suiteScope,
  * request has its first status and comment.
  */
 
-const REPOS = Number(process.env.BENCH_PR_REPOS ?? 5);
-const PRS_PER_REPO = Number(process.env.BENCH_PRS_PER_REPO ?? 100);
-const CLUSTERS = Number(process.env.BENCH_PR_CLUSTERS ?? 5);
-const EVENTS = Number(process.env.BENCH_PR_EVENTS ?? 40);
-const BURST = Number(process.env.BENCH_PR_BURST ?? 10);
+const REPOS = sized('BENCH_PR_REPOS', 5, 2);
+const PRS_PER_REPO = sized('BENCH_PRS_PER_REPO', 100, 5);
+const CLUSTERS = sized('BENCH_PR_CLUSTERS', 5, 2);
+const EVENTS = sized('BENCH_PR_EVENTS', 40, 4);
+const BURST = sized('BENCH_PR_BURST', 10, 2);
 const ADMIN = `bench-${randomBytes(24).toString('hex')}`;
 const SECRET = `bench-webhook-${randomBytes(8).toString('hex')}`;
 const TOKEN = `bench-scm-${randomBytes(8).toString('hex')}`;
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 const appSet = (repo: string, scm: string, repoURL: string) => `
 apiVersion: argoproj.io/v1alpha1
@@ -168,16 +166,6 @@ async function main(): Promise<void> {
   await suite.close();
   await Promise.all([git.close(), scm.close()]);
   rmSync(work, { recursive: true, force: true });
-  const stats = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return {
-      count: sorted.length,
-      p50Ms: Math.round(percentile(sorted, 50)),
-      p95Ms: Math.round(percentile(sorted, 95)),
-      p99Ms: Math.round(percentile(sorted, 99)),
-      maxMs: Math.round(sorted.at(-1) ?? Number.NaN),
-    };
-  };
   const result = {
     repositories: REPOS,
     pullRequests: REPOS * PRS_PER_REPO,
@@ -185,11 +173,11 @@ async function main(): Promise<void> {
     applications: REPOS * PRS_PER_REPO * CLUSTERS,
     setupSeconds,
     feedbackSeconds,
-    sequential: stats(sequential),
-    burst: stats(burst),
+    sequential: latencyStats(sequential),
+    burst: latencyStats(burst),
     scmListings: scm.requests.filter((r) => r.startsWith('GET ')).length,
   };
-  console.log(JSON.stringify(result));
+  emit({ scenario: 'previews', ...result });
 }
 
 main().then(

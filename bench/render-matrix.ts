@@ -2,6 +2,7 @@ import { parseApplicationSets, renderApplicationSet } from '#appsets';
 import type { ClusterInfo } from '#contracts';
 import { createDefaultRegistry } from '#generators';
 import { compileTree, fastTemplateEngine } from '#templating';
+import { emit, sized } from './common.js';
 
 /**
  * One benchmark scenario, run in its own process so its peak RSS is its own:
@@ -11,8 +12,8 @@ import { compileTree, fastTemplateEngine } from '#templating';
  * Prints one JSON line: {scenario, applications, seconds, appsPerSecond, peakRssMiB}.
  */
 
-const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10_000);
-const ELEMENTS = Number(process.env.BENCH_ELEMENTS ?? 50);
+const CLUSTERS = sized('BENCH_CLUSTERS', 10_000, 100);
+const ELEMENTS = sized('BENCH_ELEMENTS', 50, 50);
 
 const APPSET = `
 apiVersion: argoproj.io/v1alpha1
@@ -86,4 +87,4 @@ const started = process.hrtime.bigint();
 const applications = await run();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-process.stdout.write(`${JSON.stringify({ scenario, applications, seconds, appsPerSecond: applications / seconds, peakRssMiB })}\n`);
+emit({ scenario, applications, seconds, appsPerSecond: applications / seconds, peakRssMiB });
