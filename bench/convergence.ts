@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, rssMiB, sized, Tally } from './common.js';
+import { type Agent, AgentClient, CONFIGMAP, since, startFleet } from './fleet.js';
+
+/**
+ * Convergence: one git commit → every simulated agent has fetched its new plan revision,
+ * "applied" it (BENCH_APPLY_MS, 15 ms, simulated) and reported its status to the hub.
+ * BENCH_CONVERGE_AGENTS agents (10,000) hold long-polls on a hub as deployed (API + worker
+ * processes, see fleet.ts); a commit to the application's repository and its signed push
+ * webhook start the clock; an agent has converged when the hub answered its
+ * `POST /agent/v1/status` for the new revision. Reports p50/p95/p99 of both fetch (the
+ * delivery part) and convergence, the status rows stored, and the CPU each part used.
+ */
+
+const AGENTS = sized('BENCH_CONVERGE_AGENTS', 10_000, 20);
+const APPLY_MS = sized('BENCH_APPLY_MS', 15, 15);
+const log = progress(`convergence ${AGENTS}`);
+/** A simulated agent stops retrying its report after this long (the scenario then counts an error). */
+const GIVE_UP_MS = 180_000;
+
+interface Revision {
+  revision: number;
+  plan: {
+    applications: Array<{
+      name: string;
+      commit: string;
+      objects?: Array<{ kind: string; metadata: { name: string; namespace?: string } }>;
+    }>;
+  };
+}
+
+async function main(): Promise<void> {
+  const fleet = await startFleet();
+  const client = new AgentClient(fleet.base, AGENTS);
+  try {
+    const api = fleet.api.pid as number;
+    const worker = fleet.worker.pid as number;
+    const agents = await fleet.addClusters(AGENTS);
+    await fleet.putAppSet('1');
+    const current = await fleet.waitForPlans(agents, 'Version=1');
+    log(`${agents.length} clusters planned`);
+    await quiet([api, worker]);
+
+    const errors = new Tally();
+    const failed = (kind: string) => errors.add(kind);
+    /** Status reports the hub refused (and the agent sent again), by answer. */
+    const refused = new Tally();
+    const fetched: number[] = [];
+    const converged: number[] = [];
+    let commit = '';
+    let committedAt = 0;
+    /** What an agent does with a new revision: apply (simulated), then report every Application's status. */
+    const converge = async (agent: Agent): Promise<void> => {
+      const response = await client.poll(agent, current.get(agent.name) as number);
+      if (response.status !== 200) return failed(`poll: HTTP ${response.status}`);
+      const { revision, plan } = JSON.parse(response.body) as Revision;
+      if (!plan.applications.every((app) => app.commit === commit)) return failed('stale plan');
+      fetched.push(since(committedAt, response.at));
+      await sleep(APPLY_MS);
+      const report = {
+        revision,
+        applications: plan.applications.map((app) => ({
+          name: app.name,
+          sync: 'Synced',
+          health: 'Healthy',
+          message: '',
+          objects: (app.objects ?? []).map((o) => ({
+            group: '',
+            kind: o.kind,
+            namespace: o.metadata.namespace,
+            name: o.metadata.name,
+            sync: 'Synced',
+            health: 'Healthy',
+          })),
+        })),
+      };
+      // As the agent does: retried until the hub takes it, with its backoff (500 ms doubling to 10 s, jittered).
+      for (let pause = 500; ; pause = Math.min(10_000, pause * 2)) {
+        const reported = await client.request(agent, 'POST', '/agent/v1/status', report).catch((error: NodeJS.ErrnoException) => ({
+          status: error.code ?? error.message,
+          at: performance.now(),
+        }));
+        if (reported.status === 204) return void converged.push(since(committedAt, reported.at));
+        refused.add(`HTTP ${reported.status}`);
+        if (performance.now() - committedAt > GIVE_UP_MS) return failed('status never taken');
+        await sleep(pause / 2 + Math.random() * (pause / 2));
+      }
+    };
+    const all = agents.map((agent) => converge(agent).catch((error: NodeJS.ErrnoException) => failed(error.code ?? error.message)));
+    await sleep(1_000);
+    await quiet([api], { timeoutMs: 120_000 });
+    log('polls held');
+
+    const cpu = () => ({ api: cpuMs(api), worker: cpuMs(worker), postgres: cpuMsByName('postgres'), agents: cpuMs('self') });
+    const cpuBefore = cpu();
+    await fleet.profile(`convergence-${AGENTS}`, async () => {
+      committedAt = performance.now();
+      commit = fleet.repo.commit({ 'web/cm.yaml': CONFIGMAP('1') });
+      await fleet.pushed();
+      await Promise.all(all);
+    });
+    const cpuAfter = cpu();
+    const { rows } = await fleet.db.query<{ count: string }>(
+      `SELECT count(*) FROM "ApplicationStatus" s JOIN "Cluster" c ON c.id = s."clusterId" WHERE s.sync = 'Synced' AND s."appliedRevision" > 1`,
+    );
+    const fetch = latencyStats(fetched);
+    const convergence = latencyStats(converged);
+    log(`fetched ${JSON.stringify(fetch)}; converged ${JSON.stringify(convergence)}`);
+    emit({
+      scenario: 'convergence',
+      agents: AGENTS,
+      applyMs: APPLY_MS,
+      converged: converged.length,
+      statusRows: Number(rows[0]?.count ?? 0),
+      errors: errors.total,
+      errorKinds: errors.counts,
+      statusRetries: refused.total,
+      statusRefused: refused.counts,
+      fetch,
+      convergence,
+      /** Baseline in the same run: the fetch (delivery) alone; convergence adds the apply and the status report. */
+      ratio: convergence.p99Ms / fetch.p99Ms,
+      agentsPerSecond: converged.length / (convergence.maxMs / 1000),
+      apiPeakRssMiB: rssMiB(api, 'VmHWM'),
+      workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
+      cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]])),
+    });
+  } finally {
+    client.destroy();
+    await fleet.close();
+  }
+}
+
+await main();

@@ -1,0 +1,366 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
+
+/**
+ * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
+ * process (holding the agents' polls) and a worker process on a fresh database and Redis
+ * prefix, a git server on loopback holding one plain-YAML application, registered clusters
+ * and simulated agents on `node:http` (cheap: they share the hub's two cores).
+ *
+ * Clusters are registered in bulk: one through the API (create, bootstrap token, register),
+ * which also tells the hub the fleet changed, and the rest inserted into Postgres with their
+ * credential hashes as registration stores them. Registering 10,000 agents through the API
+ * one by one would take minutes of the run and is not what these scenarios measure.
+ */
+
+const POSTGRES = process.env.FLOTILLA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS = process.env.FLOTILLA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Agent {
+  name: string;
+  credential: string;
+}
+
+export interface Fleet {
+  base: string;
+  api: ChildProcess;
+  worker: ChildProcess;
+  /** A connection to the hub's database, for the bench's own reads. */
+  db: pg.Client;
+  repo: TestRepository;
+  git: GitHttpServer;
+  webhookSecret: string;
+  agents: Agent[];
+  /** Admin API call. */
+  call(method: string, path: string, body?: unknown, type?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Registers `count` more clusters (labels fleet=bench) and their agents' credentials. */
+  addClusters(count: number): Promise<Agent[]>;
+  /** PUTs the bench ApplicationSet (cluster generator over the fleet) with this version marker. */
+  putAppSet(version: string): Promise<void>;
+  /** Waits until every agent's newest revision contains `marker`; returns each agent's revision. */
+  waitForPlans(agents: readonly Agent[], marker: string, timeoutMs?: number): Promise<Map<string, number>>;
+  /** Sends a signed git push webhook for the application repository. */
+  pushed(): Promise<void>;
+  /**
+   * With BENCH_HUB_PROFILE=<dir>: V8 CPU profiles of the API and worker processes while `work`
+   * runs, written to <dir>/<name>-api.cpuprofile and -worker.cpuprofile (see bench/profile.ts).
+   */
+  profile<T>(name: string, work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export const CONFIGMAP = (version: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {version: "${version}"}\n`;
+
+export async function startFleet(options: { env?: Record<string, string>; log?: boolean } = {}): Promise<Fleet> {
+  const work = mkdtempSync(join(tmpdir(), 'flotilla-bench-fleet-'));
+  const db = `flotilla_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `flotilla-bench-${randomBytes(4).toString('hex')}`;
+  const admin = randomBytes(24).toString('hex');
+  const webhookSecret = randomBytes(16).toString('hex');
+  const root = new pg.Client({ connectionString: POSTGRES });
+  await root.connect();
+  await root.query(`CREATE DATABASE ${db}`);
+  const repo = TestRepository.init(join(work, 'git', 'apps.git'));
+  repo.commit({ 'web/cm.yaml': CONFIGMAP('0') });
+  const git = await startGitHttpServer(join(work, 'git'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dbUrl = new URL(POSTGRES);
+  dbUrl.pathname = `/${db}`;
+  const hubEnv = {
+    PATH: process.env.PATH,
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: REDIS,
+    FLOTILLA_ADMIN_TOKEN: admin,
+    HOST: '127.0.0.1',
+    FLOTILLA_REDIS_PREFIX: prefix,
+    FLOTILLA_CACHE_DIR: join(work, 'cache'),
+    FLOTILLA_LONG_POLL_SECONDS: '300',
+    FLOTILLA_GIT_POLL_SECONDS: '0',
+    FLOTILLA_WEBHOOK_SECRET: webhookSecret,
+    ...options.env,
+  };
+  const main = new URL('../apps/hub/src/main.js', import.meta.url).pathname;
+  const stdio: ['ignore', 'inherit' | 'ignore', 'inherit'] = [
+    'ignore',
+    options.log || process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore',
+    'inherit',
+  ];
+  // BENCH_HUB_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile both hub processes.
+  const nodeArgs = (process.env.BENCH_HUB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const profileDir = process.env.BENCH_HUB_PROFILE;
+  const inspectPorts = profileDir ? [await freePort(), await freePort()] : [];
+  const inspect = (i: number) => (profileDir ? [`--inspect=127.0.0.1:${inspectPorts[i]}`] : []);
+  const api = spawn(process.execPath, [...nodeArgs, ...inspect(0), main], {
+    env: { ...hubEnv, PORT: String(port), FLOTILLA_ROLES: 'api' },
+    stdio,
+  });
+  let worker: ChildProcess | undefined;
+  const bench = new pg.Client({ connectionString: dbUrl.toString() });
+  const call: Fleet['call'] = async (method, path, body, type = 'application/json') => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { 'content-type': type }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  const agents: Agent[] = [];
+  const close = async (): Promise<void> => {
+    for (const child of [api, worker]) {
+      if (!child || child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    await bench.end().catch(() => undefined);
+    await git.close();
+    await root.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await root.end();
+    const redis = new Redis(REDIS);
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }))
+      if ((keys as string[]).length) await redis.del(...(keys as string[]));
+    redis.disconnect();
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok) break;
+      if (api.exitCode !== null) throw new Error(`the hub API process exited (${api.exitCode})`);
+      if (i > 240) throw new Error('hub did not become ready');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The API process applied the migrations; now the worker can start.
+    worker = spawn(process.execPath, [...nodeArgs, ...inspect(1), main], {
+      env: { ...hubEnv, PORT: String(await freePort()), FLOTILLA_ROLES: 'worker', FLOTILLA_SKIP_MIGRATIONS: 'true' },
+      stdio,
+    });
+    await bench.connect();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const addClusters = async (count: number): Promise<Agent[]> => {
+    const first = agents.length;
+    const added: Agent[] = [];
+    // All but one straight into Postgres, with a credential hash as registration stores it...
+    const names = Array.from({ length: count - 1 }, (_, i) => `c${first + i}`);
+    const credentials = names.map(() => `flta_${randomBytes(32).toString('base64url')}`);
+    for (let i = 0; i < names.length; i += 5_000) {
+      const slice = names.slice(i, i + 5_000);
+      await bench.query(
+        `INSERT INTO "Cluster" (id, name, server, labels, "agentCredentialHash", "credentialIssuedAt", "updatedAt")
+         SELECT gen_random_uuid(), t.name, 'https://' || t.name || '.bench.example.com', '{"fleet":"bench"}'::jsonb, t.hash, now(), now()
+           FROM unnest($1::text[], $2::text[]) AS t(name, hash)`,
+        [slice, credentials.slice(i, i + 5_000).map(sha256)],
+      );
+    }
+    names.forEach((name, i) => void added.push({ name, credential: credentials[i] as string }));
+    // ...and the last through the API, which tells the hub its fleet changed (cluster generators re-render).
+    const name = `c${first + count - 1}`;
+    const created = await call('POST', '/api/v1/clusters', {
+      name,
+      server: `https://${name}.bench.example.com`,
+      labels: { fleet: 'bench' },
+    });
+    if (created.status !== 201) throw new Error(`creating cluster ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+    const bootstrap = await call('POST', `/api/v1/clusters/${name}/bootstrap-tokens`, {});
+    const registered = await call('POST', '/agent/v1/register', { bootstrapToken: bootstrap.body.token });
+    if (registered.status !== 201 && registered.status !== 200) throw new Error(`registering ${name}: ${registered.status}`);
+    added.push({ name, credential: registered.body.credential as string });
+    agents.push(...added);
+    return added;
+  };
+
+  const putAppSet = async (version: string): Promise<void> => {
+    const document = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: bench}
+spec:
+  generators: [{clusters: {selector: {matchLabels: {fleet: bench}}}}]
+  template:
+    metadata: {name: 'web-{{name}}', labels: {version: '${version}'}}
+    spec:
+      project: default
+      source: {repoURL: '${git.url('apps.git')}', targetRevision: main, path: web}
+      destination: {server: '{{server}}', namespace: web}
+      syncPolicy: {syncOptions: ['Version=${version}']}
+`;
+    const put = await call('PUT', '/api/v1/applicationsets', document, 'application/yaml');
+    if (put.status !== 200 && put.status !== 201) throw new Error(`PUT ApplicationSet: ${put.status} ${JSON.stringify(put.body)}`);
+  };
+
+  const waitForPlans = async (wanted: readonly Agent[], marker: string, timeoutMs = 300_000): Promise<Map<string, number>> => {
+    const names = wanted.map((a) => a.name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await bench.query<{ name: string; revision: number }>(
+        `SELECT c.name, r.revision
+           FROM "Cluster" c
+           JOIN LATERAL (SELECT revision, plan FROM "PlanRevision" p WHERE p."clusterId" = c.id ORDER BY revision DESC LIMIT 1) r ON true
+          WHERE c.name = ANY($1::text[]) AND strpos(r.plan::text, $2) > 0`,
+        [names, marker],
+      );
+      if (rows.length === names.length) return new Map(rows.map((r) => [r.name, r.revision]));
+      if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${names.length} clusters got plans with ${marker}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+
+  const pushed = async (): Promise<void> => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: git.url('apps.git') } });
+    const response = await fetch(`${base}/hooks/git`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', webhookSecret).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    if (response.status !== 202) throw new Error(`git webhook answered ${response.status}: ${await response.text()}`);
+  };
+
+  const profile = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    if (!profileDir) return work();
+    const sessions = await Promise.all(inspectPorts.map((p) => Inspector.connect(p)));
+    for (const session of sessions) {
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: 500 });
+      await session.send('Profiler.start');
+    }
+    try {
+      return await work();
+    } finally {
+      mkdirSync(profileDir, { recursive: true });
+      for (const [i, session] of sessions.entries()) {
+        const { profile } = (await session.send('Profiler.stop')) as { profile: unknown };
+        writeFileSync(join(profileDir, `${name}-${i === 0 ? 'api' : 'worker'}.cpuprofile`), JSON.stringify(profile));
+        session.close();
+      }
+    }
+  };
+
+  return {
+    base,
+    api,
+    worker: worker as ChildProcess,
+    db: bench,
+    repo,
+    git,
+    webhookSecret,
+    agents,
+    call,
+    addClusters,
+    putAppSet,
+    waitForPlans,
+    pushed,
+    profile,
+    close,
+  };
+}
+
+/** A minimal Chrome DevTools Protocol client over the inspector's WebSocket (Node's global WebSocket). */
+class Inspector {
+  private next = 1;
+  private readonly waiting = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+      if (message.id !== undefined) this.waiting.get(message.id)?.(message.result);
+    });
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+    const socket = new WebSocket(target?.webSocketDebuggerUrl as string);
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true });
+      socket.addEventListener('error', reject, { once: true });
+    });
+    return new Inspector(socket);
+  }
+
+  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export interface Received {
+  status: number;
+  /** performance.now() when the response headers arrived. */
+  at: number;
+  body: string;
+}
+
+/** HTTP of simulated agents: one keep-alive connection each, `node:http` (cheaper than fetch on shared cores). */
+export class AgentClient {
+  private readonly connections: http.Agent;
+  private readonly url: URL;
+
+  constructor(base: string, sockets: number) {
+    this.url = new URL(base);
+    this.connections = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  }
+
+  request(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: this.url.hostname,
+          port: this.url.port,
+          method,
+          path,
+          agent: this.connections,
+          headers: {
+            authorization: `Bearer ${agent.credential}`,
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (response) => {
+          const at = performance.now();
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, at, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+
+  /** Long-polls for a revision newer than `after`. */
+  poll(agent: Agent, after: number, waitSeconds = 280): Promise<Received> {
+    return this.request(agent, 'GET', `/agent/v1/plan?after=${after}&waitSeconds=${waitSeconds}`);
+  }
+
+  destroy(): void {
+    this.connections.destroy();
+  }
+}
+
+/** Milliseconds since `since` (performance.now()). */
+export const since = (since: number, at = performance.now()): number => Math.round((at - since) * 10) / 10;
