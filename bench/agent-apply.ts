@@ -39,8 +39,12 @@ import { sized } from './common.js';
  * Then the agent's memory: a real hub (Postgres, Redis), a registered cluster, the real
  * agent process (production intervals) with a bootstrap token, long-polling for
  * BENCH_IDLE_SECONDS (10): its VmRSS and VmHWM. Then an ApplicationSet (git over loopback)
- * gives it a plan of the same 1,000 objects: its apply time, and its memory after it and
- * after its first refresh. Prints one JSON line.
+ * gives it a plan of the same 1,000 objects: its apply time, its memory while applying
+ * (VmRSS sampled every 50 ms, and VmHWM), after it and after its first refresh. The agent
+ * runs as it ships (the bundle of `npm run agent`, its V8 flags); FLOTILLA_AGENT_ENTRY=src
+ * runs the unbundled dist/apps/agent/src/main.js and FLOTILLA_AGENT_NODE_FLAGS other V8
+ * flags (test/support/agent.ts). BENCH_ROUNDS=0 measures only the agent process.
+ * Prints one JSON line.
  */
 
 const NAMESPACES = sized('BENCH_NAMESPACES', 10, 1);
@@ -303,6 +307,7 @@ async function syncerApply(server: KubeApiServer, app: PlannedApplication): Prom
   const result = await new Syncer(api, new InventoryStore(api, INVENTORY_NAMESPACE), { concurrency: CONCURRENCY }).apply(app);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  api.close();
   const failed = result.objects.filter((o) => o.sync !== 'Synced');
   for (const o of failed.slice(0, 5)) process.stderr.write(`syncer: ${o.kind} ${o.namespace ?? ''}/${o.name}: ${o.message}\n`);
   return {
@@ -367,9 +372,10 @@ async function main(): Promise<void> {
     // Warm-up, not timed: the servers' first requests, kubectl's discovery cache, this process's JIT.
     const warm = application('warm', 1);
     writeFileSync(join(work, 'warm.yaml'), toYaml(warm.objects ?? []));
-    for (const side of sides) await side.apply(warm, join(work, 'warm.yaml'));
+    if (ROUNDS > 0) for (const side of sides) await side.apply(warm, join(work, 'warm.yaml'));
 
-    let objects = 0;
+    let objects = application('count', 1).objects?.length ?? 0;
+    objects *= NAMESPACES;
     for (let round = 1; round <= ROUNDS; round++) {
       const run = `r${round}`;
       const app = application(run);
@@ -472,6 +478,12 @@ spec:
       destination: {server: '{{server}}', namespace: plan-team-00}
       syncPolicy: {automated: {prune: true}}
 `;
+    // VmRSS while the agent receives and applies the plan (its peak also shows in VmHWM).
+    let peakRssMiB = 0;
+    const sampler = setInterval(() => {
+      peakRssMiB = Math.max(peakRssMiB, statusMiB(pid, 'VmRSS'));
+    }, 50);
+    const cpuBefore = cpuMs(pid);
     const changedAt = performance.now();
     const put = await admin.put('/api/v1/applicationsets', appSet, 'application/yaml');
     if (put.status !== 200 && put.status !== 201) throw new Error(`PUT ApplicationSet: ${put.status} ${JSON.stringify(put.body)}`);
@@ -481,6 +493,8 @@ spec:
       300_000,
     );
     const endToEndSeconds = (performance.now() - changedAt) / 1000;
+    clearInterval(sampler);
+    const whileApplying = { peakRssMiB, hwmMiB: statusMiB(pid, 'VmHWM'), cpuSeconds: (cpuMs(pid) - cpuBefore) / 1000 };
     const planCounted = count(agentServer, 'plan');
     progress(`plan applied by the agent in ${endToEndSeconds.toFixed(1)} s: ${JSON.stringify(applied)}`);
     await sleep(IDLE_SECONDS * 1000);
@@ -502,7 +516,10 @@ spec:
         ratioNoValidate: agent.medianSeconds / kubectlNoValidate.medianSeconds,
         agentProcess: {
           bareNodeRssMiB: await bareNodeRssMiB(),
+          entry: process.env.FLOTILLA_AGENT_ENTRY === 'src' ? 'dist/apps/agent/src/main.js' : 'bundle (npm run agent)',
+          nodeFlags: process.env.FLOTILLA_AGENT_NODE_FLAGS ?? '--max-semi-space-size=1',
           idle,
+          whileApplying,
           afterApply,
           afterRefresh,
           plan: {
