@@ -121,6 +121,9 @@ async function main(): Promise<void> {
       /** Baseline in the same run: the fetch (delivery) alone; convergence adds the apply and the status report. */
       ratio: convergence.p99Ms / fetch.p99Ms,
       agentsPerSecond: converged.length / (convergence.maxMs / 1000),
+      hubErrors: fleet.hubErrors(),
+      /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
+      networkRetries: client.retries,
       apiPeakRssMiB: rssMiB(api, 'VmHWM'),
       workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
       cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]])),

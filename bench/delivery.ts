@@ -40,8 +40,13 @@ async function main(): Promise<void> {
       ),
     );
     // Let the poll storm settle: every agent is then waiting on the hub.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await quiet([api], { timeoutMs: 120_000 });
+    const settle = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await quiet([api], { timeoutMs: 120_000 });
+    };
+    // With BENCH_HUB_PROFILE, also the API's live heap (after a full GC) before and with the polls held.
+    const live = fleet.liveHeap ? await fleet.liveHeap(`delivery-${AGENTS}-polls`, settle) : undefined;
+    if (!live) await settle();
     const held = { api: rssMiB(api), worker: rssMiB(worker) };
     log(`polls held: API ${before.api.toFixed(0)} → ${held.api.toFixed(0)} MiB`);
     // ...and one change must reach them all.
@@ -68,6 +73,18 @@ async function main(): Promise<void> {
       workerRssMiB: held.worker,
       /** What holding one poll costs the API process: the RSS the polls added, per agent. */
       rssPerHeldAgentKiB: ((held.api - before.api) * 1024) / AGENTS,
+      ...(live
+        ? {
+            liveHeap: {
+              before: live.before,
+              held: live.after,
+              heapPerHeldAgentKiB: ((live.after.heapUsedMiB - live.before.heapUsedMiB) * 1024) / AGENTS,
+            },
+          }
+        : {}),
+      hubErrors: fleet.hubErrors(),
+      /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
+      networkRetries: client.retries,
       apiPeakRssMiB: rssMiB(api, 'VmHWM'),
       workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
       // CPU ms each part used from the change until the last agent had it (Postgres: every backend on the machine).

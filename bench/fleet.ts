@@ -23,6 +23,13 @@ import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from
 const POSTGRES = process.env.FLOTILLA_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.FLOTILLA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+export interface LiveMemory {
+  rssMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+  arrayBuffersMiB: number;
+}
+
 export interface Agent {
   name: string;
   credential: string;
@@ -53,6 +60,14 @@ export interface Fleet {
    * runs, written to <dir>/<name>-api.cpuprofile and -worker.cpuprofile (see bench/profile.ts).
    */
   profile<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * With BENCH_HUB_PROFILE: the API process's live memory after a full GC (through its
+   * inspector) before and after `work`, and a sampling heap profile of what `work` allocated
+   * that is still alive (<dir>/<name>-api.heapprofile); absent without it.
+   */
+  liveHeap?<T>(name: string, work: () => Promise<T>): Promise<{ result: T; before: LiveMemory; after: LiveMemory }>;
+  /** Error lines the hub processes logged (their stderr), and the first of them. */
+  hubErrors(): { count: number; first?: string };
   close(): Promise<void>;
 }
 
@@ -91,10 +106,10 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
     ...options.env,
   };
   const main = new URL('../apps/hub/src/main.js', import.meta.url).pathname;
-  const stdio: ['ignore', 'inherit' | 'ignore', 'inherit'] = [
+  const stdio: ['ignore', 'inherit' | 'ignore', 'pipe'] = [
     'ignore',
     options.log || process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore',
-    'inherit',
+    'pipe',
   ];
   // BENCH_HUB_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile both hub processes.
   const nodeArgs = (process.env.BENCH_HUB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -105,6 +120,22 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
     env: { ...hubEnv, PORT: String(port), FLOTILLA_ROLES: 'api' },
     stdio,
   });
+  // The hubs' stderr (warnings and errors: thousands of lines when requests fail) is counted, not printed.
+  const errors = { count: 0, first: undefined as string | undefined };
+  const watch = (child: ChildProcess) => {
+    let rest = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (process.env.BENCH_HUB_LOG) process.stderr.write(`${line}\n`);
+        if (!line.includes('"level":"error"') && !line.includes('"level":"fatal"')) continue;
+        errors.count++;
+        errors.first ??= line.slice(0, 400);
+      }
+    });
+  };
+  watch(api);
   let worker: ChildProcess | undefined;
   const bench = new pg.Client({ connectionString: dbUrl.toString() });
   const call: Fleet['call'] = async (method, path, body, type = 'application/json') => {
@@ -145,6 +176,7 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
       env: { ...hubEnv, PORT: String(await freePort()), FLOTILLA_ROLES: 'worker', FLOTILLA_SKIP_MIGRATIONS: 'true' },
       stdio,
     });
+    watch(worker);
     await bench.connect();
   } catch (error) {
     await close();
@@ -253,6 +285,33 @@ spec:
     }
   };
 
+  const liveHeap = async <T>(name: string, work: () => Promise<T>) => {
+    const session = await Inspector.connect(inspectPorts[0] as number);
+    const memory = async (): Promise<LiveMemory> => {
+      await session.send('HeapProfiler.collectGarbage');
+      const { result } = (await session.send('Runtime.evaluate', {
+        expression: 'JSON.stringify(process.memoryUsage())',
+        returnByValue: true,
+      })) as { result: { value: string } };
+      const m = JSON.parse(result.value) as Record<string, number>;
+      const mb = (k: string) => (m[k] ?? 0) / 2 ** 20;
+      return { rssMiB: mb('rss'), heapUsedMiB: mb('heapUsed'), externalMiB: mb('external'), arrayBuffersMiB: mb('arrayBuffers') };
+    };
+    try {
+      await session.send('HeapProfiler.enable');
+      const before = await memory();
+      await session.send('HeapProfiler.startSampling', { samplingInterval: 4096 });
+      const result = await work();
+      const after = await memory();
+      const { profile } = (await session.send('HeapProfiler.stopSampling')) as { profile: unknown };
+      mkdirSync(profileDir as string, { recursive: true });
+      writeFileSync(join(profileDir as string, `${name}-api.heapprofile`), JSON.stringify(profile));
+      return { result, before, after };
+    } finally {
+      session.close();
+    }
+  };
+
   return {
     base,
     api,
@@ -268,6 +327,8 @@ spec:
     waitForPlans,
     pushed,
     profile,
+    ...(profileDir ? { liveHeap } : {}),
+    hubErrors: () => ({ ...errors }),
     close,
   };
 }
@@ -318,15 +379,61 @@ export interface Received {
 export class AgentClient {
   private readonly connections: http.Agent;
   private readonly url: URL;
+  /** New connections being opened now, and requests waiting to open one (see `request`). */
+  private opening = 0;
+  private readonly waitingToOpen: Array<() => void> = [];
+  /** Requests sent again after a network error (connection refused, reset or timed out), as an agent retries. */
+  retries = 0;
+  /** Set when the scenario ends: requests failing then are not retried. */
+  closing = false;
 
-  constructor(base: string, sockets: number) {
+  /**
+   * `sockets`: connections kept (one per agent). At most `opening` connections are opened at
+   * once: 10,000 agents connecting in the same millisecond overflow the listen backlog
+   * (SYNs dropped, connects timing out), which a real fleet, whose agents start at different
+   * times, does not do.
+   */
+  constructor(
+    base: string,
+    sockets: number,
+    private readonly maxOpening = 200,
+  ) {
     this.url = new URL(base);
     this.connections = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   }
 
-  request(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
+  private async slot(): Promise<void> {
+    if (this.opening >= this.maxOpening) await new Promise<void>((resolve) => this.waitingToOpen.push(resolve));
+    this.opening++;
+  }
+
+  private release(): void {
+    this.opening--;
+    this.waitingToOpen.shift()?.();
+  }
+
+  /** One request; a network error (before an answer) is retried as the agent does (500 ms doubling to 10 s, jittered). */
+  async request(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
+    for (let pause = 500; ; pause = Math.min(10_000, pause * 2)) {
+      try {
+        return await this.once(agent, method, path, body);
+      } catch (error) {
+        if (this.closing) throw error;
+        this.retries++;
+        await new Promise((resolve) => setTimeout(resolve, pause / 2 + Math.random() * (pause / 2)));
+      }
+    }
+  }
+
+  private async once(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    await this.slot();
     return new Promise((resolve, reject) => {
+      let released = false;
+      const release = () => {
+        if (!released) this.release();
+        released = true;
+      };
       const request = http.request(
         {
           host: this.url.hostname,
@@ -347,7 +454,14 @@ export class AgentClient {
           response.on('error', reject);
         },
       );
-      request.on('error', reject);
+      request.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', release);
+        else release(); // a kept-alive connection
+      });
+      request.on('error', (error) => {
+        release();
+        reject(error);
+      });
       request.end(payload);
     });
   }
@@ -358,6 +472,7 @@ export class AgentClient {
   }
 
   destroy(): void {
+    this.closing = true;
     this.connections.destroy();
   }
 }

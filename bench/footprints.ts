@@ -119,6 +119,9 @@ async function main(): Promise<void> {
       apiSlopeMiBPer1k: apiSlope,
       hubSlopeMiBPer1k: hubSlope,
       pollErrors: pollErrors.counts,
+      hubErrors: fleet.hubErrors(),
+      /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
+      networkRetries: client.retries,
       apiPeakRssMiB: rssMiB(api, 'VmHWM'),
       workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
       fanIn: fanInResult,

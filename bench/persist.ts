@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { contentHash, type Plan, type PlannedApplication, type Planner, prepareObjects, ResourceScopes } from '#plans';
 import type { KubeObject } from '#sources';
 import { PrismaService } from '../apps/hub/src/database/prisma.service.js';
@@ -25,9 +26,11 @@ import { cpuMsByName, emit, pool, profiled, progress, sized } from './common.js'
  * when the hub's PlanNotifier has woken a waiter of every cluster (its Redis subscription).
  *
  * Round 1 stores every cluster's first revision, round 2 a new revision of every plan (a new
- * commit): the steady state. The baseline writes a fifth of the clusters' next revisions one
- * row at a time (an INSERT and an UPDATE per cluster, a PUBLISH per cluster), with the same
- * client and the same 2 in flight.
+ * commit): the steady state. Round 3 is a prototype of the write path recommended for the
+ * hub, not its code: the job's same statements through the pg pool, the revisions as one JSON
+ * parameter. The baseline writes a fifth of the clusters' next revisions one row at a time (an
+ * INSERT and an UPDATE per cluster, a PUBLISH per cluster), with the same Prisma client and the
+ * same 2 in flight. BENCH_CPU_PROFILE=<dir> profiles rounds 2 and 3.
  */
 
 const CLUSTERS = sized('BENCH_PERSIST_CLUSTERS', 10_000, 200);
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'flotilla-bench-persist-'));
   try {
     // API role only: no worker, reconciler or queues consuming plan jobs behind the bench's back.
-    const { hub } = await startFreshHub(suite, {
+    const { hub, env } = await startFreshHub(suite, {
       adminToken: randomBytes(24).toString('hex'),
       workDir: work,
       env: { FLOTILLA_ROLES: 'api' },
@@ -125,13 +128,18 @@ async function main(): Promise<void> {
 
     /** One round: every cluster's generation bumped, its new plan stored by plan jobs, a waiter of each woken. */
     const planAll = (commit: string) => new Map(clusters.map((c) => [c.name, planFor(c, commit)]));
-    const round = async (generation: number, next: Map<string, Plan>) => {
+    type Job = { clusters: Array<{ clusterId: string; generation: number }> };
+    const round = async (
+      generation: number,
+      next: Map<string, Plan>,
+      run: (job: Job) => Promise<{ revisions: number }> = (job) => service.run(job),
+    ) => {
       plans = next;
       const bytes = [...plans.values()].reduce((sum, p) => sum + Buffer.byteLength(JSON.stringify(p)), 0);
       await prisma.$executeRaw`UPDATE "Cluster" SET "desiredPlanGeneration" = ${generation}`;
       const abort = new AbortController();
       const woken = Promise.all(clusters.map((c) => notifier.wait(c.id, 600_000, abort.signal)));
-      const jobs = [];
+      const jobs: Job[] = [];
       for (let i = 0; i < clusters.length; i += PLAN_BATCH_SIZE)
         jobs.push({ clusters: clusters.slice(i, i + PLAN_BATCH_SIZE).map((c) => ({ clusterId: c.id, generation })) });
       publishMs = 0;
@@ -140,7 +148,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       let revisions = 0;
       await pool(jobs, CONCURRENCY, async (job) => {
-        const done = await service.run(job);
+        const done = await run(job);
         revisions += done.revisions;
       });
       const storedSeconds = (performance.now() - started) / 1000;
@@ -165,6 +173,78 @@ async function main(): Promise<void> {
     const next = planAll('b'.repeat(40));
     const steady = await profiled('persist-steady', () => round(2, next));
 
+    // Prototype of the write path recommended for PlanService (not the hub's code): the job's
+    // same statements through the pg pool, the revisions as one JSON parameter
+    // (jsonb_to_recordset) instead of four arrays through Prisma's raw-query path.
+    const pgPool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 10 });
+    const direct = async (job: { clusters: Array<{ clusterId: string; generation: number }> }) => {
+      const wanted = new Map(job.clusters.map((c) => [c.clusterId, c.generation]));
+      const { rows: read } = await pgPool.query<{
+        id: string;
+        name: string;
+        server: string;
+        desiredPlanGeneration: number;
+        plannedGeneration: number;
+      }>(
+        `SELECT id, name, server, project, labels, annotations, "kubeVersion", "apiVersions", "desiredPlanGeneration", "plannedGeneration"
+           FROM "Cluster" WHERE id = ANY($1::uuid[])`,
+        [[...wanted.keys()]],
+      );
+      const due = read.filter((c) => c.plannedGeneration < (wanted.get(c.id) ?? 0));
+      await pgPool.query(
+        `SELECT g.application, s.name AS "applicationSet" FROM "GeneratedApplication" g JOIN "ApplicationSet" s ON s.id = g."appSetId"
+          WHERE g."clusterId" = ANY($1::uuid[])`,
+        [due.map((c) => c.id)],
+      );
+      await pgPool.query(`SELECT p."clusterId" FROM "Pin" p WHERE p."clusterId" = ANY($1::uuid[])`, [due.map((c) => c.id)]);
+      const client = await pgPool.connect();
+      let created: string[] = [];
+      try {
+        await client.query('BEGIN');
+        const ids = due.map((c) => c.id);
+        const { rows: locked } = await client.query<{ id: string; plannedGeneration: number }>(
+          `SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+          [ids],
+        );
+        const generations = new Map(due.map((c) => [c.id, c.desiredPlanGeneration]));
+        const behind = locked.filter((c) => c.plannedGeneration < (generations.get(c.id) ?? 0)).map((c) => c.id);
+        const { rows: latest } = await client.query<{ clusterId: string; revision: number; hash: string }>(
+          `SELECT DISTINCT ON ("clusterId") "clusterId", revision, hash FROM "PlanRevision"
+            WHERE "clusterId" = ANY($1::uuid[]) ORDER BY "clusterId", revision DESC`,
+          [behind],
+        );
+        const previous = new Map(latest.map((r) => [r.clusterId, r]));
+        const names = new Map(due.map((c) => [c.id, c.name]));
+        const revisions = behind
+          .map((id) => ({ id, plan: plans.get(names.get(id) as string) as Plan }))
+          .filter((r) => previous.get(r.id)?.hash !== r.plan.hash)
+          .map((r) => ({ clusterId: r.id, revision: (previous.get(r.id)?.revision ?? 0) + 1, hash: r.plan.hash, plan: r.plan }));
+        await client.query(
+          `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
+           SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
+             FROM jsonb_to_recordset($1::jsonb) AS r("clusterId" uuid, revision int, hash text, plan jsonb)`,
+          [JSON.stringify(revisions)],
+        );
+        await client.query(
+          `UPDATE "Cluster" AS c SET "plannedGeneration" = v.generation
+             FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS generation) AS v WHERE c.id = v.id`,
+          [behind, behind.map((id) => generations.get(id))],
+        );
+        await client.query('COMMIT');
+        created = revisions.map((r) => r.clusterId);
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+      await notifier.publish(created);
+      return { revisions: created.length };
+    };
+    const third = planAll('d'.repeat(40));
+    const prototype = await profiled('persist-prototype', () => round(3, third, direct));
+    await pgPool.end();
+
     // Baseline: the same writes one row at a time (a fifth of the clusters, their next revision).
     const sample = clusters.slice(0, BASELINE);
     plans = new Map(sample.map((c) => [c.name, planFor(c, 'c'.repeat(40))]));
@@ -178,8 +258,8 @@ async function main(): Promise<void> {
       const plan = plans.get(cluster.name) as Plan;
       await prisma.$executeRaw`
         INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
-        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 3, ${plan.hash}, ${JSON.stringify(plan)}::jsonb)`;
-      await prisma.$executeRaw`UPDATE "Cluster" SET "plannedGeneration" = 3 WHERE id = ${cluster.id}::uuid`;
+        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 4, ${plan.hash}, ${JSON.stringify(plan)}::jsonb)`;
+      await prisma.$executeRaw`UPDATE "Cluster" SET "plannedGeneration" = 4 WHERE id = ${cluster.id}::uuid`;
       await redis.client.publish(channel, cluster.id);
     });
     await woken;
@@ -200,6 +280,7 @@ async function main(): Promise<void> {
       concurrency: CONCURRENCY,
       first,
       steady,
+      prototype,
       baseline,
       ratio: steady.rowsPerSecond / baseline.rowsPerSecond,
     });

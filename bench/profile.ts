@@ -1,38 +1,75 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Summarises a V8 CPU profile (`node --cpu-prof`, or BENCH_HUB_NODE_OPTIONS for the hub
- * processes of the fleet scenarios): the functions with the most self time, and the
- * packages / source files they belong to.
+ * Summarises a V8 CPU profile (.cpuprofile: `node --cpu-prof`, BENCH_CPU_PROFILE, or
+ * BENCH_HUB_PROFILE for the hub processes of the fleet scenarios) or a sampling heap profile
+ * (.heapprofile: BENCH_HUB_PROFILE in the delivery scenario, memory still alive): the
+ * functions with the most self time (bytes), the packages / source files they belong to, the
+ * inclusive weight of the project's own functions, and optionally who calls one function.
  *
- *   npx node dist/bench/profile.js <file.cpuprofile> [top=25]
+ *   npx node dist/bench/profile.js <file> [top=25] [function name]
  */
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
 }
-interface Profile {
-  nodes: ProfileNode[];
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
   startTime: number;
   endTime: number;
 }
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
 
 const [file, topArg, callersOf] = process.argv.slice(2);
-if (!file) throw new Error('usage: profile.js <file.cpuprofile> [top] [function name: its callers]');
+if (!file) throw new Error('usage: profile.js <file.cpuprofile|file.heapprofile> [top] [function name: its callers]');
 const top = Number(topArg ?? 25);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const selfUs = new Map<number, number>();
-for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-const totalUs = profile.endTime - profile.startTime;
+const data = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile | { head: HeapNode };
 
-/** node_modules/<package>, a project file, node: internals, or V8's own (GC, program, idle). */
-function owner(url: string, name: string): string {
-  if (!url) return `(${name || 'native'})`;
+/** Frames by id, their parents, and each frame's own weight (µs of CPU, or bytes alive). */
+const frameOf = new Map<number, CallFrame>();
+const parent = new Map<number, number>();
+const weight = new Map<number, number>();
+let heading: string;
+let unit: (w: number) => string;
+if ('head' in data) {
+  let next = 0;
+  const walk = (node: HeapNode, up?: number) => {
+    const id = next++;
+    frameOf.set(id, node.callFrame);
+    if (up !== undefined) parent.set(id, up);
+    weight.set(id, node.selfSize);
+    for (const child of node.children) walk(child, id);
+  };
+  walk(data.head);
+  const total = [...weight.values()].reduce((a, b) => a + b, 0);
+  heading = `${file}: ${(total / 2 ** 20).toFixed(1)} MiB sampled alive (percentages of that)`;
+  unit = (w) => `${(w / 1024).toFixed(0).padStart(8)} KiB`;
+} else {
+  for (const node of data.nodes) {
+    frameOf.set(node.id, node.callFrame);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  for (const [i, id] of data.samples.entries()) weight.set(id, (weight.get(id) ?? 0) + (data.timeDeltas[i] ?? 0));
+  for (const [id, frame] of frameOf) if (frame.functionName === '(idle)') weight.delete(id);
+  const busy = [...weight.values()].reduce((a, b) => a + b, 0);
+  heading = `${file}: ${((data.endTime - data.startTime) / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s not idle (percentages of that)`;
+  unit = (w) => `${(w / 1000).toFixed(0).padStart(7)} ms`;
+}
+const total = [...weight.values()].reduce((a, b) => a + b, 0);
+const line = (w: number, key: string) => `${unit(w)} ${((100 * w) / total).toFixed(1).padStart(5)} %  ${key}`;
+
+/** node_modules/<package>, a project file, node: internals, or V8's own (GC, program). */
+function owner(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (!url) return `(${functionName || 'native'})`;
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
@@ -42,63 +79,45 @@ function owner(url: string, name: string): string {
   const dist = url.indexOf('/dist/');
   return dist >= 0 ? url.slice(dist + 6) : url;
 }
+const label = (frame: CallFrame) => `${frame.functionName || '(anonymous)'}  ${owner(frame)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+const print = (title: string, entries: Map<string, number>) => {
+  console.log(`\n${title}:`);
+  for (const [key, w] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(line(w, key));
+};
 
 const frames = new Map<string, number>();
 const owners = new Map<string, number>();
-for (const [id, us] of selfUs) {
-  const node = byId.get(id);
-  if (!node) continue;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = owner(url, functionName);
-  const key = `${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
-  frames.set(key, (frames.get(key) ?? 0) + us);
-  owners.set(where, (owners.get(where) ?? 0) + us);
-}
-const busyUs = [...selfUs.entries()].filter(([id]) => byId.get(id)?.callFrame.functionName !== '(idle)').reduce((s, [, us]) => s + us, 0);
-const pct = (us: number) => `${((100 * us) / busyUs).toFixed(1).padStart(5)} %`;
-const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
-console.log(`${file}: ${(totalUs / 1e6).toFixed(1)} s profiled, ${(busyUs / 1e6).toFixed(1)} s not idle (percentages of that)\n`);
-console.log('self time by function:');
-for (const [key, us] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${ms(us)} ${pct(us)}  ${key}`);
-console.log('\nself time by package / file:');
-for (const [key, us] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${ms(us)} ${pct(us)}  ${key}`);
-
-{
-  // Inclusive time of the project's own functions (apps/, libs/): where the time of the libraries they call goes.
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const inclusive = new Map<string, number>();
-  for (const [id, us] of selfUs) {
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at)?.callFrame;
-      if (!frame || !/\/dist\/(apps|libs)\//.test(frame.url)) continue;
-      const key = `${frame.functionName || '(anonymous)'}  ${owner(frame.url, frame.functionName)}:${frame.lineNumber + 1}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
-    }
+const inclusive = new Map<string, number>();
+for (const [id, w] of weight) {
+  const frame = frameOf.get(id);
+  if (!frame || w === 0) continue;
+  frames.set(label(frame), (frames.get(label(frame)) ?? 0) + w);
+  owners.set(owner(frame), (owners.get(owner(frame)) ?? 0) + w);
+  // Inclusive weight of the project's own functions (apps/, libs/): where the libraries' time they cause goes.
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const up = frameOf.get(at);
+    if (!up || !/\/dist\/(apps|libs)\//.test(up.url) || seen.has(label(up))) continue;
+    seen.add(label(up));
+    inclusive.set(label(up), (inclusive.get(label(up)) ?? 0) + w);
   }
-  console.log('\ninclusive time of project functions (apps/, libs/):');
-  for (const [key, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${ms(us)} ${pct(us)}  ${key}`);
 }
+console.log(heading);
+print('self, by function', frames);
+print('self, by package / file', owners);
+print('inclusive, project functions (apps/, libs/; async continuations are not attributed)', inclusive);
 
 if (callersOf) {
-  // Who calls the function (self time of it, attributed to the first three frames above it).
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  // Who calls the function: its self weight by the first four frames above it.
   const chains = new Map<string, number>();
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id);
-    if (node?.callFrame.functionName !== callersOf) continue;
+  for (const [id, w] of weight) {
+    if (frameOf.get(id)?.functionName !== callersOf) continue;
     const chain: string[] = [];
     for (let up = parent.get(id); up !== undefined && chain.length < 4; up = parent.get(up)) {
-      const frame = byId.get(up)?.callFrame;
-      if (frame) chain.push(`${frame.functionName || '(anonymous)'} ${owner(frame.url, frame.functionName)}:${frame.lineNumber + 1}`);
+      const frame = frameOf.get(up);
+      if (frame) chain.push(label(frame).replace('  ', ' '));
     }
-    const key = chain.join(' < ');
-    chains.set(key, (chains.get(key) ?? 0) + us);
+    chains.set(chain.join(' < '), (chains.get(chain.join(' < ')) ?? 0) + w);
   }
-  console.log(`\ncallers of ${callersOf}:`);
-  for (const [key, us] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${ms(us)} ${pct(us)}  ${key}`);
+  print(`callers of ${callersOf}`, chains);
 }

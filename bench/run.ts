@@ -189,6 +189,15 @@ const scenarios: Scenario[] = [
                 n(get(p, 'first', 'revisions')),
               ),
               row('new revisions (steady state), same', steady, n(steady.revisions)),
+              ...(p.prototype
+                ? [
+                    row(
+                      'prototype, not the hub: same statements via pg, revisions as one JSON parameter',
+                      p.prototype as Json,
+                      n(get(p, 'prototype', 'revisions')),
+                    ),
+                  ]
+                : []),
               row('baseline: one INSERT + UPDATE + PUBLISH per cluster', p.baseline as Json, n(get(p, 'baseline', 'revisions'))),
             ],
           ),
