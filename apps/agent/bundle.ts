@@ -19,7 +19,7 @@ import { build, type Plugin } from 'esbuild';
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = `${DIST}apps/agent/src/main.js`;
-export const AGENT_BUNDLE = `${DIST}apps/agent/flotilla-agent.js`;
+export const AGENT_BUNDLE = `${DIST}apps/agent/flotilla-agent.mjs`;
 
 const STUBS: Record<string, string> = {
   'client-node-gen': `

@@ -23,7 +23,7 @@ export function agentEntry(): string {
   if (bundle === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-agent-bundle-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'flotilla-agent.js');
+    const file = join(dir, 'flotilla-agent.mjs');
     execFileSync(process.execPath, [BUNDLE_SCRIPT, file], { stdio: ['ignore', 'ignore', 'inherit'] });
     bundle = file;
   }
