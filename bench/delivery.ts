@@ -91,8 +91,11 @@ async function main(): Promise<void> {
       cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]])),
     });
   } finally {
-    client.destroy();
+    // The hub closes its connections first, so their TIME_WAIT entries sit on its port and not on
+    // thousands of ephemeral ports a later scenario's servers may pick (envtest-run.sh: port clash).
+    client.closing = true;
     await fleet.close();
+    client.destroy();
   }
 }
 

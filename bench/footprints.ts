@@ -129,8 +129,11 @@ async function main(): Promise<void> {
       fanInRatio: fanInResult.rowsPerSecond / baseline.rowsPerSecond,
     });
   } finally {
-    client.destroy();
+    // The hub closes its connections first, so their TIME_WAIT entries sit on its port and not on
+    // thousands of ephemeral ports a later scenario's servers may pick (envtest-run.sh: port clash).
+    client.closing = true;
     await fleet.close();
+    client.destroy();
   }
 }
 
