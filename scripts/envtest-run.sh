@@ -149,7 +149,8 @@ USER_TOKEN="$(sed -n '2s/,.*//p' "${PKI}/tokens.csv")"
 
 port_free() {
   if command -v ss >/dev/null 2>&1; then
-    [[ -z "$(ss -Htln "sport = :$1" 2>/dev/null)" ]]
+    # Any socket on the port, not only listeners: a busy client's outgoing connection blocks a bind too.
+    [[ -z "$(ss -Htan "sport = :$1" 2>/dev/null)" ]]
   else
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 1; fi
   fi
@@ -158,7 +159,8 @@ pick_ports() { # sets PORTS=(etcd-client etcd-peer apiserver)
   local p
   PORTS=()
   while ((${#PORTS[@]} < 3)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    # Below the kernel's ephemeral range (usually 32768-60999), where outgoing connections live.
+    p=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
     [[ " ${PORTS[*]} " == *" ${p} "* ]] && continue
     port_free "${p}" && PORTS+=("${p}")
   done
