@@ -1,4 +1,4 @@
-export { resolveDestination } from './destinations.js';
+export { destinationResolver, resolveDestination } from './destinations.js';
 export { type ClusterDiff, diffPlans, type FieldChange, type ObjectChange } from './diff.js';
 export { contentHash } from './hash.js';
 export { apiGroup, compareForApply, objectKey, SYNC_WAVE_ANNOTATION } from './object-order.js';

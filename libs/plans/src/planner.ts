@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { type Application, type ClusterInfo, FlotillaError } from '#contracts';
 import type { GitSource } from '#generators';
 import type { ApplicationSource, GitCheckouts, KubeObject, RenderSourceInput, SourceKind, SourceRenderService } from '#sources';
-import { type Destination, resolveDestination } from './destinations.js';
+import { type Destination, destinationResolver } from './destinations.js';
 import { contentHash } from './hash.js';
 import { objectKey } from './object-order.js';
 import type { Plan, PlannedApplication, PlannedSource, PlannedSyncPolicy } from './plan.js';
@@ -70,8 +70,9 @@ export class Planner {
       { cluster: { name: string; server: string }; info?: ClusterInfo; apps: Promise<PlannedApplication>[] }
     >();
     const sorted = [...inputs].sort((a, b) => compare(a.application.metadata.name, b.application.metadata.name));
+    const resolve = destinationResolver(clusters);
     for (const input of sorted) {
-      const match = resolveDestination(input.application.spec.destination as Destination | undefined, clusters);
+      const match = resolve(input.application.spec.destination as Destination | undefined);
       const key = `${match.cluster.name}\0${match.cluster.server}`;
       let entry = byCluster.get(key);
       if (!entry) {

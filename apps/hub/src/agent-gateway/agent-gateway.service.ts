@@ -5,7 +5,6 @@ import { TokenService } from '../auth/token.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
 import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
@@ -97,39 +96,48 @@ export class AgentGatewayService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Stores a status report in one statement (upserts, removals, the heartbeat) that also
+   * returns what the statuses were before: thousands of agents report, so a report must cost
+   * one round trip, not one per Application.
+   */
   async report(clusterId: string, report: StatusReport): Promise<void> {
-    const before = await this.prisma.applicationStatus.findMany({
-      where: { clusterId },
-      select: { application: true, appliedRevision: true, sync: true, health: true },
-    });
-    const written = await this.prisma.$transaction([
-      ...report.applications.map((app) =>
-        this.prisma.applicationStatus.upsert({
-          where: { clusterId_application: { clusterId, application: app.name } },
-          create: {
-            clusterId,
-            application: app.name,
-            appliedRevision: report.revision,
-            sync: app.sync,
-            health: app.health,
-            message: app.message,
-            objects: app.objects as Prisma.InputJsonValue,
-          },
-          update: {
-            appliedRevision: report.revision,
-            sync: app.sync,
-            health: app.health,
-            message: app.message,
-            objects: app.objects as Prisma.InputJsonValue,
-          },
-        }),
-      ),
-      this.prisma.applicationStatus.deleteMany({ where: { clusterId, application: { notIn: report.applications.map((a) => a.name) } } }),
-      this.prisma.cluster.update({ where: { id: clusterId }, data: { lastHeartbeatAt: new Date(), state: 'connected' } }),
-    ]);
+    // A name reported twice: the last one wins (one row per Application).
+    const applications = [...new Map(report.applications.map((app) => [app.name, app])).values()];
+    const [row] = await this.prisma.$queryRaw<
+      Array<{
+        cluster: string | null;
+        previous: Array<{ application: string; sync: string; health: string; appliedRevision: number | null }> | null;
+      }>
+    >`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(applications)}::jsonb)
+          AS r(name text, sync text, health text, message text, objects jsonb)),
+      previous AS (
+        SELECT application, sync, health, "appliedRevision" FROM "ApplicationStatus" WHERE "clusterId" = ${clusterId}::uuid),
+      upserted AS (
+        INSERT INTO "ApplicationStatus" ("clusterId", application, "appliedRevision", sync, health, message, objects, "updatedAt")
+        SELECT ${clusterId}::uuid, name, ${report.revision}, sync, health, message, objects, now() AT TIME ZONE 'UTC' FROM input
+        ON CONFLICT ("clusterId", application) DO UPDATE SET
+          "appliedRevision" = EXCLUDED."appliedRevision", sync = EXCLUDED.sync, health = EXCLUDED.health,
+          message = EXCLUDED.message, objects = EXCLUDED.objects, "updatedAt" = EXCLUDED."updatedAt"
+        RETURNING 1),
+      removed AS (
+        DELETE FROM "ApplicationStatus"
+         WHERE "clusterId" = ${clusterId}::uuid AND application NOT IN (SELECT name FROM input)
+        RETURNING 1),
+      beat AS (
+        UPDATE "Cluster" SET "lastHeartbeatAt" = now() AT TIME ZONE 'UTC', state = 'connected'
+         WHERE id = ${clusterId}::uuid
+        RETURNING name)
+      SELECT (SELECT name FROM beat) AS cluster,
+             (SELECT jsonb_agg(to_jsonb(p)) FROM previous p) AS previous,
+             (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed) AS written`;
+    if (!row?.cluster) throw new UnauthorizedException('this cluster no longer exists');
+    const before = row.previous ?? [];
     // Previews whose Applications changed sync, health or revision tell their pull requests.
     const previous = new Map(before.map((row) => [row.application, row]));
-    const changed = report.applications.filter((app) => {
+    const changed = applications.filter((app) => {
       const old = previous.get(app.name);
       return !old || old.sync !== app.sync || old.health !== app.health || old.appliedRevision !== report.revision;
     });
@@ -137,7 +145,7 @@ export class AgentGatewayService implements OnModuleDestroy {
       clusterId,
       changed.map((app) => app.name),
     );
-    await this.recordTransitions((written.at(-1) as { name: string }).name, report, previous);
+    await this.recordTransitions(row.cluster, { ...report, applications }, previous);
   }
 
   /** Events (and so notifications) when an Application turns Degraded or fails to apply. */

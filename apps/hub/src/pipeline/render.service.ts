@@ -10,7 +10,7 @@ import {
 } from '#appsets';
 import { type Application, type ClusterInfo, FlotillaError, type ParamSet } from '#contracts';
 import { createDefaultRegistry, type PullRequestSource } from '#generators';
-import { resolveDestination } from '#plans';
+import { destinationResolver } from '#plans';
 import type { RemoteGitRepositories } from '#sources';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
@@ -316,8 +316,9 @@ export class RenderService {
 /** The registered cluster an Application's destination names, by server or name (null: none). */
 function placement(clusters: readonly PipelineCluster[], infos: readonly ClusterInfo[]): (app: Application) => string | null {
   const idByName = new Map(clusters.map((c) => [c.name, c.id]));
+  const resolve = destinationResolver(infos);
   return (app) => {
-    const match = resolveDestination(app.spec.destination as never, [...infos]);
+    const match = resolve(app.spec.destination as never);
     return 'error' in match ? null : (idByName.get(match.cluster.name) ?? null);
   };
 }
