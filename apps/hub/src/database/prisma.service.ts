@@ -1,16 +1,42 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
-/** The one Postgres client of the process (Prisma over the pg driver adapter, no engine binary). */
+/**
+ * The one Postgres client of the process: Prisma over the pg driver adapter (no engine
+ * binary), and the same pg pool for the few bulk writes whose large parameters Prisma's raw
+ * query path handles slowly (plan revisions: several MB per job).
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  private readonly pool: pg.Pool;
+
   constructor(@Inject(HUB_CONFIG) config: HubConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+  }
+
+  /** Runs `work` in one transaction on a pooled pg connection; rolls back if it throws. */
+  async bulkTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
+    if (!this.pool.ended) await this.pool.end();
   }
 }

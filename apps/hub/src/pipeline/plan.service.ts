@@ -56,33 +56,42 @@ export class PlanService {
     );
     await this.applyPins(plans);
 
-    const created = await this.prisma.$transaction(async (tx) => {
+    const created = await this.prisma.bulkTransaction(async (client) => {
       const ids = [...plans.keys()];
-      const locked = await tx.$queryRaw<Array<{ id: string; plannedGeneration: number }>>`
-        SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+      const { rows: locked } = await client.query<{ id: string; plannedGeneration: number }>(
+        `SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        [ids],
+      );
       const behind = locked.filter((c) => c.plannedGeneration < (generations.get(c.id) ?? 0)).map((c) => c.id);
       if (behind.length === 0) return [];
-      const latest = await tx.$queryRaw<Array<{ clusterId: string; revision: number; hash: string }>>`
-        SELECT DISTINCT ON ("clusterId") "clusterId", revision, hash FROM "PlanRevision"
-         WHERE "clusterId" = ANY(${behind}::uuid[]) ORDER BY "clusterId", revision DESC`;
+      const { rows: latest } = await client.query<{ clusterId: string; revision: number; hash: string }>(
+        `SELECT DISTINCT ON ("clusterId") "clusterId", revision, hash FROM "PlanRevision"
+          WHERE "clusterId" = ANY($1::uuid[]) ORDER BY "clusterId", revision DESC`,
+        [behind],
+      );
       const previous = new Map(latest.map((r) => [r.clusterId, r]));
       const revisions = behind
         .filter((id) => previous.get(id)?.hash !== plans.get(id)?.hash)
         .map((id) => ({ clusterId: id, revision: (previous.get(id)?.revision ?? 0) + 1, plan: plans.get(id) as Plan }));
       if (revisions.length > 0) {
-        // One INSERT of arrays: far cheaper than a row-by-row insert of large JSON documents.
-        await tx.$executeRaw`
-          INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
-          SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
-            FROM unnest(${revisions.map((r) => r.clusterId)}::uuid[], ${revisions.map((r) => r.revision)}::int[],
-                        ${revisions.map((r) => r.plan.hash)}::text[], ${revisions.map((r) => JSON.stringify(r.plan))}::jsonb[])
-              AS r("clusterId", revision, hash, plan)`;
+        // One INSERT, the revisions as one JSON parameter (a recordset): large plans cost far
+        // less to pass as one string than as arrays escaped element by element.
+        const payload = JSON.stringify(
+          revisions.map((r) => ({ clusterId: r.clusterId, revision: r.revision, hash: r.plan.hash, plan: r.plan })),
+        );
+        await client.query(
+          `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
+           SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
+             FROM jsonb_to_recordset($1::jsonb) AS r("clusterId" uuid, revision int, hash text, plan jsonb)`,
+          [payload],
+        );
       }
-      const planned = behind.map((id) => generations.get(id) as number);
-      await tx.$executeRaw`
-        UPDATE "Cluster" AS c SET "plannedGeneration" = v.generation
-          FROM (SELECT unnest(${behind}::uuid[]) AS id, unnest(${planned}::int[]) AS generation) AS v
-         WHERE c.id = v.id`;
+      await client.query(
+        `UPDATE "Cluster" AS c SET "plannedGeneration" = v.generation
+           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS generation) AS v
+          WHERE c.id = v.id`,
+        [behind, behind.map((id) => generations.get(id) as number)],
+      );
       return revisions.map((r) => r.clusterId);
     });
     await this.notifier.publish(created);
