@@ -1,6 +1,7 @@
 import { IncrementalRenderer, parseApplicationSets } from '#appsets';
 import type { ClusterInfo } from '#contracts';
 import { createDefaultRegistry } from '#generators';
+import { matrixAppSet, matrixCluster } from './matrix-fleet.js';
 
 /**
  * Incremental render (issue 9, scenario 3): the 10,000-cluster × 50-app matrix of
@@ -15,35 +16,8 @@ const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 10_000);
 const ELEMENTS = Number(process.env.BENCH_ELEMENTS ?? 50);
 const ROUNDS = 5;
 
-const APPSET = `
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: fleet, namespace: argocd}
-spec:
-  generators:
-  - matrix:
-      generators:
-      - clusters: {selector: {matchLabels: {fleet: bench}}}
-      - list:
-          elements:
-${Array.from({ length: ELEMENTS }, (_, i) => `          - {app: app-${i}, chart: chart-${i % 7}, team: team-${i % 5}}`).join('\n')}
-  template:
-    metadata:
-      name: '{{app}}-{{nameNormalized}}'
-      labels: {team: '{{team}}', region: '{{metadata.labels.region}}'}
-    spec:
-      project: '{{team}}'
-      source: {repoURL: 'https://git.example.com/platform/charts.git', targetRevision: main, path: 'charts/{{chart}}'}
-      destination: {server: '{{server}}', namespace: '{{app}}'}
-      syncPolicy: {automated: {prune: true, selfHeal: true}}
-`;
-
-const cluster = (i: number, region: string): ClusterInfo => ({
-  name: `cluster-${i}`,
-  server: `https://cluster-${i}.fleet.example.com`,
-  labels: { fleet: 'bench', region },
-  annotations: {},
-});
+const APPSET = matrixAppSet(ELEMENTS);
+const cluster = (i: number, region: string): ClusterInfo => matrixCluster(i, region);
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const ms = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;

@@ -3,6 +3,7 @@ import type { ClusterInfo } from '#contracts';
 import { createDefaultRegistry } from '#generators';
 import { compileTree, fastTemplateEngine } from '#templating';
 import { emit, sized } from './common.js';
+import { matrixAppSet, matrixCluster } from './matrix-fleet.js';
 
 /**
  * One benchmark scenario, run in its own process so its peak RSS is its own:
@@ -15,36 +16,10 @@ import { emit, sized } from './common.js';
 const CLUSTERS = sized('BENCH_CLUSTERS', 10_000, 100);
 const ELEMENTS = sized('BENCH_ELEMENTS', 50, 50);
 
-const APPSET = `
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata: {name: fleet, namespace: argocd}
-spec:
-  generators:
-  - matrix:
-      generators:
-      - clusters: {selector: {matchLabels: {fleet: bench}}}
-      - list:
-          elements:
-${Array.from({ length: ELEMENTS }, (_, i) => `          - {app: app-${i}, chart: chart-${i % 7}, team: team-${i % 5}}`).join('\n')}
-  template:
-    metadata:
-      name: '{{app}}-{{nameNormalized}}'
-      labels: {team: '{{team}}', region: '{{metadata.labels.region}}'}
-    spec:
-      project: '{{team}}'
-      source: {repoURL: 'https://git.example.com/platform/charts.git', targetRevision: main, path: 'charts/{{chart}}'}
-      destination: {server: '{{server}}', namespace: '{{app}}'}
-      syncPolicy: {automated: {prune: true, selfHeal: true}}
-`;
+const APPSET = matrixAppSet(ELEMENTS);
 
 function clusters(): ClusterInfo[] {
-  return Array.from({ length: CLUSTERS }, (_, i) => ({
-    name: `cluster-${i}`,
-    server: `https://cluster-${i}.fleet.example.com`,
-    labels: { fleet: 'bench', region: `region-${i % 12}` },
-    annotations: {},
-  }));
+  return Array.from({ length: CLUSTERS }, (_, i) => matrixCluster(i));
 }
 
 async function matrix(): Promise<number> {
