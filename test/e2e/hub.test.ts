@@ -370,11 +370,13 @@ describe('hub', () => {
       type: string;
       actor: string;
     }>;
+    // The audit trail of what users did, newest first; the broken update earlier in this suite
+    // also left RenderFailed events (one per failed render: a git poll may add another).
     assert.deepEqual(
-      events.map((e) => e.type),
-      // The broken update earlier in this suite failed to render: that is in the set's history too.
-      ['ApplicationSetDeleted', 'ApplicationSetUpdated', 'RenderFailed', 'ApplicationSetUpdated', 'ApplicationSetCreated'],
+      events.map((e) => e.type).filter((type) => type !== 'RenderFailed'),
+      ['ApplicationSetDeleted', 'ApplicationSetUpdated', 'ApplicationSetUpdated', 'ApplicationSetCreated'],
     );
+    assert.ok(events.some((e) => e.type === 'RenderFailed'));
     assert.equal(events[0]?.actor, 'token:bootstrap-admin');
   });
 
