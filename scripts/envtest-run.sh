@@ -184,7 +184,8 @@ wait_for() {
   deadline=$(($(date +%s) + timeout))
   until "$@"; do
     if ! pid_alive "${name}"; then
-      if grep -qi 'address already in use' "${WD}/${name}.log"; then return 2; fi
+      # A port clash, or a death before its first log line (seen under heavy load): try again.
+      if [[ ! -s "${WD}/${name}.log" ]] || grep -qi 'address already in use' "${WD}/${name}.log"; then return 2; fi
       log "${name} exited; last log lines:"
       tail -n 20 "${WD}/${name}.log" >&2
       return 1
@@ -254,7 +255,7 @@ for attempt in 1 2 3; do
   if ((rc == 0)); then started=1; break; fi
   stop_all
   ((rc == 2)) || die "could not start etcd + kube-apiserver (logs in ${WD})"
-  log "port clash on attempt ${attempt}; retrying with new ports"
+  log "port clash or early exit on attempt ${attempt}; retrying with new ports"
 done
 ((started)) || die "could not find free ports after 3 attempts"
 
