@@ -14,7 +14,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly pool: pg.Pool;
 
   constructor(@Inject(HUB_CONFIG) config: HubConfig) {
-    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+    // Idle connections do not keep a stopping process alive (allowExitOnIdle): the pool is not
+    // ended at shutdown, because requests still being answered then would fail on it.
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
   }
@@ -37,6 +39,5 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
-    if (!this.pool.ended) await this.pool.end();
   }
 }
