@@ -17,6 +17,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     // Idle connections do not keep a stopping process alive (allowExitOnIdle): the pool is not
     // ended at shutdown, because requests still being answered then would fail on it.
     const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
+    // An idle connection the server closes (a restart, a dropped database) is simply
+    // replaced on next use; without a listener pg would throw it as an uncaught error.
+    pool.on('error', () => undefined);
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
   }
