@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, rssMiB, sized, Tally } from './common.js';
-import { type Agent, AgentClient, CONFIGMAP, since, startFleet } from './fleet.js';
+import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, sized, Tally } from './common.js';
+import { type Agent, AgentClient, CONFIGMAP, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
 
 /**
  * Convergence: one git commit → every simulated agent has fetched its new plan revision,
@@ -121,19 +121,10 @@ async function main(): Promise<void> {
       /** Baseline in the same run: the fetch (delivery) alone; convergence adds the apply and the status report. */
       ratio: convergence.p99Ms / fetch.p99Ms,
       agentsPerSecond: converged.length / (convergence.maxMs / 1000),
-      hubErrors: fleet.hubErrors(),
-      /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
-      networkRetries: client.retries,
-      apiPeakRssMiB: rssMiB(api, 'VmHWM'),
-      workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
-      cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]])),
+      ...fleetFigures(fleet, client, { api, worker }, cpuBefore, cpuAfter),
     });
   } finally {
-    // The hub closes its connections first, so their TIME_WAIT entries sit on its port and not on
-    // thousands of ephemeral ports a later scenario's servers may pick (envtest-run.sh: port clash).
-    client.closing = true;
-    await fleet.close();
-    client.destroy();
+    await closeFleet(fleet, client);
   }
 }
 

@@ -1,5 +1,5 @@
 import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, rssMiB, sized, Tally } from './common.js';
-import { AgentClient, since, startFleet } from './fleet.js';
+import { AgentClient, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
 
 /**
  * Delivery: BENCH_AGENTS simulated agents (default 2,000; `npm run bench` runs 1,000, 5,000
@@ -82,20 +82,10 @@ async function main(): Promise<void> {
             },
           }
         : {}),
-      hubErrors: fleet.hubErrors(),
-      /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
-      networkRetries: client.retries,
-      apiPeakRssMiB: rssMiB(api, 'VmHWM'),
-      workerPeakRssMiB: rssMiB(worker, 'VmHWM'),
-      // CPU ms each part used from the change until the last agent had it (Postgres: every backend on the machine).
-      cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]])),
+      ...fleetFigures(fleet, client, { api, worker }, cpuBefore, cpuAfter),
     });
   } finally {
-    // The hub closes its connections first, so their TIME_WAIT entries sit on its port and not on
-    // thousands of ephemeral ports a later scenario's servers may pick (envtest-run.sh: port clash).
-    client.closing = true;
-    await fleet.close();
-    client.destroy();
+    await closeFleet(fleet, client);
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
+import { rssMiB } from './common.js';
 
 /**
  * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
@@ -479,3 +480,32 @@ export class AgentClient {
 
 /** Milliseconds since `since` (performance.now()). */
 export const since = (since: number, at = performance.now()): number => Math.round((at - since) * 10) / 10;
+
+/** The figures every fleet scenario reports at its end: hub errors, retries, peak RSS, CPU used. */
+export function fleetFigures(
+  fleet: Fleet,
+  client: AgentClient,
+  pids: { api: number; worker: number },
+  cpuBefore: Record<string, number>,
+  cpuAfter: Record<string, number>,
+): Record<string, unknown> {
+  return {
+    hubErrors: fleet.hubErrors(),
+    /** Requests the simulated agents sent again after a network error (connection refused, reset, timed out). */
+    networkRetries: client.retries,
+    apiPeakRssMiB: rssMiB(pids.api, 'VmHWM'),
+    workerPeakRssMiB: rssMiB(pids.worker, 'VmHWM'),
+    // CPU ms each part used in the measured window (Postgres: every backend on the machine).
+    cpuMs: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)])),
+  };
+}
+
+/**
+ * Stops a fleet scenario. The hub closes its connections first, so their TIME_WAIT entries sit
+ * on its port and not on thousands of ephemeral ports a later scenario's servers may pick.
+ */
+export async function closeFleet(fleet: Fleet, client: AgentClient): Promise<void> {
+  client.closing = true;
+  await fleet.close();
+  client.destroy();
+}

@@ -1,5 +1,5 @@
 import { cpuMsByName, emit, latencyStats, pool, progress, quiet, rssMiB, Tally } from './common.js';
-import { type Agent, AgentClient, startFleet } from './fleet.js';
+import { type Agent, AgentClient, closeFleet, startFleet } from './fleet.js';
 
 /**
  * Footprints of the hub: one hub as deployed (API + worker processes, see fleet.ts) whose
@@ -129,11 +129,7 @@ async function main(): Promise<void> {
       fanInRatio: fanInResult.rowsPerSecond / baseline.rowsPerSecond,
     });
   } finally {
-    // The hub closes its connections first, so their TIME_WAIT entries sit on its port and not on
-    // thousands of ephemeral ports a later scenario's servers may pick (envtest-run.sh: port clash).
-    client.closing = true;
-    await fleet.close();
-    client.destroy();
+    await closeFleet(fleet, client);
   }
 }
 
