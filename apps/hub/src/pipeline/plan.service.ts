@@ -59,7 +59,7 @@ export class PlanService {
     const created = await this.prisma.bulkTransaction(async (client) => {
       const ids = [...plans.keys()];
       const { rows: locked } = await client.query<{ id: string; plannedGeneration: number }>(
-        `SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        `SELECT id, "plannedGeneration" FROM "Cluster" WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
         [ids],
       );
       const behind = locked.filter((c) => c.plannedGeneration < (generations.get(c.id) ?? 0)).map((c) => c.id);

@@ -24,11 +24,17 @@ import { pullRequestGenerators } from './appset-facts.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT, PULL_REQUESTS } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources, type PipelineCluster, readClusters } from './hub-sources.js';
-import type { RenderJob } from './jobs.js';
+import type { PlanJob, RenderJob } from './jobs.js';
 import { RendererCache } from './renderer-cache.js';
-import { TriggersService } from './triggers.service.js';
+import { markPlansOutdated, TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
+
+/**
+ * Prisma's defaults (5 s to run, 2 s to start) fail the store of a large fleet on a loaded
+ * machine, and the render is then done again from the start; a stuck one still ends.
+ */
+const STORE_TRANSACTION = { maxWait: 30_000, timeout: 120_000 };
 
 /**
  * The render job: an ApplicationSet's newest document → its Applications, stored, and the
@@ -142,10 +148,10 @@ export class RenderService {
     if (affected === undefined) return 'stale';
     if (renderer) this.renderers.set(appSet.id, documentHash, generation, renderer);
     else this.renderers.delete(appSet.id);
-    await this.triggers.planClusters(affected.clusters);
+    await this.triggers.enqueuePlans(affected.plans);
     await this.feedback.enqueue(affected.changedPreviews);
     this.logger.log(
-      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.clusters.length} clusters to plan`,
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.plans.length} clusters to plan`,
     );
     return 'rendered';
   }
@@ -203,14 +209,14 @@ export class RenderService {
       return 'stale';
     }
     this.renderers.set(appSet.id, documentHash, generation, renderer);
-    await this.triggers.planClusters(affected.clusters);
+    await this.triggers.enqueuePlans(affected.plans);
     this.logger.log(
-      `${appSet.namespace}/${appSet.name} generation ${generation}: ${change.rendered} applications re-rendered for changed clusters (${rows.length} changed, ${change.removed.length} removed), ${affected.clusters.length} clusters to plan`,
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${change.rendered} applications re-rendered for changed clusters (${rows.length} changed, ${change.removed.length} removed), ${affected.plans.length} clusters to plan`,
     );
     return 'rendered';
   }
 
-  /** Replaces the stored Applications unless a newer render already did; returns the clusters to re-plan. */
+  /** Replaces the stored Applications unless a newer render already did; marks and returns the clusters to re-plan. */
   private async store(
     appSetId: string,
     generation: number,
@@ -222,7 +228,7 @@ export class RenderService {
     previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
     /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
     partial?: { names: string[]; total: number; repositories: string[] },
-  ): Promise<{ clusters: string[]; changedPreviews: string[] } | undefined> {
+  ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[] } | undefined> {
     return this.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
         SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
@@ -281,8 +287,10 @@ export class RenderService {
             : repositoriesOf(rows.map((r) => r.application))) as Prisma.InputJsonValue,
         },
       });
-      return { clusters: affectedClusters(previous, rows, planAll), changedPreviews: stored.changed };
-    });
+      // Marked in this transaction: a failure after the commit cannot lose these plans.
+      const plans = await markPlansOutdated(tx, affectedClusters(previous, rows, planAll));
+      return { plans, changedPreviews: stored.changed };
+    }, STORE_TRANSACTION);
   }
 
   private async previousPreviews(appSetId: string): Promise<PreviewRecord[]> {

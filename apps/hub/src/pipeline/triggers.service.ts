@@ -28,12 +28,7 @@ export class TriggersService {
   }
 
   async planClusters(clusterIds: readonly string[]): Promise<void> {
-    if (clusterIds.length === 0) return;
-    const rows = await this.prisma.$queryRaw<Array<{ id: string; generation: number }>>`
-      UPDATE "Cluster" SET "desiredPlanGeneration" = "desiredPlanGeneration" + 1
-       WHERE id = ANY(${[...new Set(clusterIds)]}::uuid[])
-   RETURNING id, "desiredPlanGeneration" AS generation`;
-    await this.enqueuePlans(rows.map((r) => ({ clusterId: r.id, generation: r.generation })));
+    await this.enqueuePlans(await markPlansOutdated(this.prisma, clusterIds));
   }
 
   /** A cluster was registered, relabelled or removed: re-render only the sets that select clusters. */
@@ -90,6 +85,23 @@ export class TriggersService {
     for (let i = 0; i < sorted.length; i += PLAN_BATCH_SIZE) jobs.push({ clusters: sorted.slice(i, i + PLAN_BATCH_SIZE) });
     await this.queues.plan.addBulk(jobs.map((data) => ({ name: 'plan', data, opts: { ...JOB_OPTIONS, jobId: planJobId(data) } })));
   }
+}
+
+/**
+ * Bumps these clusters' desired plan generation, in the caller's transaction when given one:
+ * a render stores its Applications and marks their clusters outdated atomically, so a plan is
+ * never lost between the two (the reconciler enqueues what is outdated). Rows are locked in
+ * id order, as plan jobs lock them, and without blocking foreign-key checks (NO KEY UPDATE):
+ * concurrent renders and plan jobs wait for each other instead of deadlocking.
+ */
+export async function markPlansOutdated(db: Pick<PrismaService, '$queryRaw'>, clusterIds: readonly string[]): Promise<PlanJob['clusters']> {
+  if (clusterIds.length === 0) return [];
+  const rows = await db.$queryRaw<Array<{ id: string; generation: number }>>`
+    UPDATE "Cluster" AS c SET "desiredPlanGeneration" = c."desiredPlanGeneration" + 1
+      FROM (SELECT id FROM "Cluster" WHERE id = ANY(${[...new Set(clusterIds)]}::uuid[]) ORDER BY id FOR NO KEY UPDATE) AS l
+     WHERE c.id = l.id
+ RETURNING c.id, c."desiredPlanGeneration" AS generation`;
+  return rows.map((r) => ({ clusterId: r.id, generation: r.generation }));
 }
 
 /** `https://host/org/repo.git`, `https://host/org/repo` and `…/repo/` are the same repository. */
