@@ -137,8 +137,7 @@ async function main(): Promise<void> {
       plans = next;
       const bytes = [...plans.values()].reduce((sum, p) => sum + Buffer.byteLength(JSON.stringify(p)), 0);
       await prisma.$executeRaw`UPDATE "Cluster" SET "desiredPlanGeneration" = ${generation}`;
-      const abort = new AbortController();
-      const woken = Promise.all(clusters.map((c) => notifier.wait(c.id, 600_000, abort.signal)));
+      const woken = Promise.all(clusters.map((c) => notifier.wait(c.id, 600_000).woken));
       const jobs: Job[] = [];
       for (let i = 0; i < clusters.length; i += PLAN_BATCH_SIZE)
         jobs.push({ clusters: clusters.slice(i, i + PLAN_BATCH_SIZE).map((c) => ({ clusterId: c.id, generation })) });
@@ -248,8 +247,7 @@ async function main(): Promise<void> {
     // Baseline: the same writes one row at a time (a fifth of the clusters, their next revision).
     const sample = clusters.slice(0, BASELINE);
     plans = new Map(sample.map((c) => [c.name, planFor(c, 'c'.repeat(40))]));
-    const abort = new AbortController();
-    const woken = Promise.all(sample.map((c) => notifier.wait(c.id, 600_000, abort.signal)));
+    const woken = Promise.all(sample.map((c) => notifier.wait(c.id, 600_000).woken));
     const channel = redis.channel('plan-revisions');
     const postgresBefore = cpuMsByName('postgres');
     const cpuBefore = process.cpuUsage();

@@ -267,6 +267,7 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
   let git: GitHttpServer;
   let admin: Client;
   let agent: Client;
+  let agentCredential: string;
 
   before(async () => {
     const { helm } = await testBinaries();
@@ -282,7 +283,8 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
     }
     const appSet = await admin.put('/api/v1/applicationsets', kubeInfoAppSet(git.url('charts.git')), 'application/yaml');
     assert.equal(appSet.status, 201, JSON.stringify(appSet.body));
-    agent = hubClient(hub.url, await registerAgent(hub.url, admin, 'edge-1'));
+    agentCredential = await registerAgent(hub.url, admin, 'edge-1');
+    agent = hubClient(hub.url, agentCredential);
   });
 
   const latest = async (cluster: string): Promise<PlanBody | undefined> => {
@@ -395,6 +397,34 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
       assert.equal(list[i - 1]?.revision, (list[i]?.revision ?? 0) + 1, 'consecutive');
       assert.notEqual(list[i - 1]?.hash, list[i]?.hash, 'a revision only when the plan changed');
     }
+  });
+
+  // The poll is served before Nest's router (plan-long-poll.ts): the same rules must hold there.
+  it('lets go of a poll the agent hung up on, refuses a bad query by field, and times every poll', async () => {
+    const metrics = async (): Promise<string> =>
+      (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const waiting = async (): Promise<number> => Number(/^flotilla_agents_waiting (\d+)$/m.exec(await metrics())?.[1] ?? Number.NaN);
+    const hangUp = new AbortController();
+    const newest = Math.max(...(await revisions('edge-1')));
+    const poll = fetch(`${hub.url}/agent/v1/plan?after=${newest}&waitSeconds=120`, {
+      headers: { authorization: `Bearer ${agentCredential}` },
+      signal: hangUp.signal,
+    }).catch(() => 'hung up');
+    await eventually(async () => ((await waiting()) === 1 ? true : undefined), 10_000, 'the poll held');
+    hangUp.abort();
+    assert.equal(await poll, 'hung up');
+    await eventually(async () => ((await waiting()) === 0 ? true : undefined), 5_000, 'the hub letting go of the poll');
+
+    const bad = await agent.get('/agent/v1/plan?after=-1&waitSeconds=301');
+    assert.equal(bad.status, 400, JSON.stringify(bad.body));
+    const problems = (bad.body as { problems?: Array<{ path: string }> }).problems ?? [];
+    assert.deepEqual(problems.map((p) => p.path).sort(), ['after', 'waitSeconds']);
+    const missing = await hubClient(hub.url).get('/agent/v1/plan');
+    assert.deepEqual([missing.status, missing.body.message], [401, 'missing bearer token']);
+
+    const timed = /^flotilla_http_request_duration_seconds_count\{method="GET",route="\/agent\/v1\/plan",code="(\d+)"\} (\d+)$/gm;
+    const codes = new Map([...(await metrics()).matchAll(timed)].map((m) => [m[1], Number(m[2])]));
+    for (const code of ['200', '204', '400', '401']) assert.ok((codes.get(code) ?? 0) > 0, `polls answered ${code} are timed: ${[...codes]}`);
   });
 });
 

@@ -1,18 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { z } from 'zod';
 import { heartbeatSchema, type RegisterResponse, registerRequestSchema, statusReportSchema } from '#contracts';
 import { Allow } from '../auth/access.decorator.js';
 import { CurrentAgent } from '../auth/principal.decorator.js';
 import type { AgentPrincipal } from '../auth/principal.js';
 import { parseBody } from '../common/validation.js';
 import { AgentGatewayService } from './agent-gateway.service.js';
-
-const pollQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  waitSeconds: z.coerce.number().int().min(0).max(300).default(30),
-});
+import { answerPlanPoll } from './plan-long-poll.js';
 
 /** The agent gateway: an agent's credential opens its own cluster and nothing else. */
 @ApiTags('agent')
@@ -35,23 +30,19 @@ export class AgentGatewayController {
     return this.gateway.rotateCredential(agent.clusterId);
   }
 
+  /**
+   * Served by `planLongPollMiddleware` (plan-long-poll.ts) before Nest's router, so held polls
+   * cost less; this route documents it in the OpenAPI and answers if the middleware is not mounted.
+   */
   @Get('plan')
   @Allow('agent')
   @ApiBearerAuth()
   @ApiOperation({ summary: "Long-poll for this cluster's newest plan revision after `after`; 204 when none came in time" })
+  @ApiQuery({ name: 'after', required: false, type: Number, description: 'the revision the agent has (default 0)' })
+  @ApiQuery({ name: 'waitSeconds', required: false, type: Number, description: 'how long to wait for a newer one, 0–300 (default 30)' })
   @ApiOkResponse({ description: 'PlanRevisionResponse: {revision, hash, plan}' })
-  async plan(@CurrentAgent() agent: AgentPrincipal, @Query() query: unknown, @Res() response: Response): Promise<void> {
-    const { after, waitSeconds } = parseBody(pollQuery, query);
-    // The agent hanging up ends the wait (the response closes before it finished).
-    const closed = new AbortController();
-    response.on('close', () => closed.abort());
-    const next = await this.gateway.nextPlan(agent.clusterId, after, waitSeconds, closed.signal);
-    if (closed.signal.aborted) return;
-    // A hub on its way down lets go of the agent's connection; the agent polls the next replica.
-    if (this.gateway.draining) response.setHeader('connection', 'close');
-    // The body comes serialised from Postgres: sent as is, not parsed and stringified again.
-    if (next) response.status(200).type('application/json').send(next.body);
-    else response.status(204).end();
+  plan(@CurrentAgent() agent: AgentPrincipal, @Query() query: unknown, @Res() response: Response): Promise<void> {
+    return answerPlanPoll(this.gateway, agent.clusterId, query, response);
   }
 
   @Post('status')

@@ -10,6 +10,13 @@ import { TriggersService } from '../pipeline/triggers.service.js';
 import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
 import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
 
+/** The agent's side of a long-poll: whether it hung up, and a way to hear when it does. */
+export interface PollConnection {
+  readonly closed: boolean;
+  /** Calls `listener` once when the agent hangs up; the returned function stops listening. */
+  onClose(listener: () => void): () => void;
+}
+
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()
 export class AgentGatewayService implements OnModuleDestroy {
@@ -78,21 +85,28 @@ export class AgentGatewayService implements OnModuleDestroy {
 
   /**
    * The newest revision after `after`, waiting up to `waitSeconds` for one to appear.
-   * Resolves undefined when nothing newer came (the agent simply asks again).
+   * Resolves undefined when nothing newer came (the agent simply asks again) or the agent
+   * hung up (`connection`).
    */
-  async nextPlan(clusterId: string, after: number, waitSeconds: number, signal: AbortSignal): Promise<SerialisedRevision | undefined> {
+  async nextPlan(
+    clusterId: string,
+    after: number,
+    waitSeconds: number,
+    connection: PollConnection,
+  ): Promise<SerialisedRevision | undefined> {
     const deadline = Date.now() + Math.min(waitSeconds, this.config.FLOTILLA_LONG_POLL_SECONDS) * 1000;
     for (;;) {
       // Start waiting before reading, so a revision stored in between still wakes us.
-      const stopWaiting = new AbortController();
-      const woken = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()), AbortSignal.any([signal, stopWaiting.signal]));
+      const wait = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()));
       // Batched with every other poll woken in the same turn: one query, not one per agent.
       const newest = await this.revisions.newestAfter(clusterId, after);
-      if (newest || Date.now() >= deadline || signal.aborted || this.draining) {
-        stopWaiting.abort();
+      if (newest || Date.now() >= deadline || connection.closed || this.draining) {
+        wait.cancel();
         return newest;
       }
-      await woken;
+      const stopListening = connection.onClose(wait.cancel);
+      await wait.woken;
+      stopListening();
     }
   }
 

@@ -3,6 +3,12 @@ import { RedisService } from '../redis/redis.service.js';
 
 type Waiter = () => void;
 
+/** One long-poll's wait for its cluster's next revision. */
+export interface PlanWait {
+  woken: Promise<void>;
+  cancel(): void;
+}
+
 /**
  * Wakes agents' long-polls when their cluster gets a new plan revision, across hub
  * replicas: the worker that stores a revision publishes on Redis, every API replica
@@ -39,26 +45,31 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
     await this.redis.client.publish(this.channel, clusterIds.join(','));
   }
 
-  /** Resolves when the cluster may have a new revision, after `timeoutMs`, or when `signal` aborts. */
-  wait(clusterId: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      let set = this.waiters.get(clusterId);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(clusterId, set);
-      }
-      const done = (): void => {
+  /**
+   * Resolves `woken` when the cluster may have a new revision or after `timeoutMs`; `cancel`
+   * resolves it at once. Plain callbacks, no AbortSignal per wait: ten thousand polls woken
+   * together would otherwise build as many abort events and DOMExceptions.
+   */
+  wait(clusterId: string, timeoutMs: number): PlanWait {
+    if (this.closed) return { woken: Promise.resolve(), cancel: () => undefined };
+    let set = this.waiters.get(clusterId);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(clusterId, set);
+    }
+    const waiters = set;
+    let done: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      done = () => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(clusterId);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(clusterId) === waiters) this.waiters.delete(clusterId);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      set.add(done);
     });
+    const timer = setTimeout(done, timeoutMs);
+    waiters.add(done);
+    return { woken, cancel: done };
   }
 
   /** Agents currently holding a long-poll, for metrics. */
