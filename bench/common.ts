@@ -125,13 +125,43 @@ export function emit(result: Record<string, unknown>): void {
   );
 }
 
-/** Progress on stderr with BENCH_VERBOSE set (stdout holds only the result line). */
+/** The last progress messages, printed when the scenario is stopped for taking too long. */
+const recentProgress: string[] = [];
+/** What a stopped scenario reports about the state it hung in (see `onStopped`). */
+const stoppedReports: Array<() => Promise<string>> = [];
+
+/** Progress on stderr with BENCH_VERBOSE set (stdout holds only the result line); the last 20 are kept. */
 export function progress(scenario: string): (message: string) => void {
   const began = performance.now();
   return (message) => {
-    if (process.env.BENCH_VERBOSE) process.stderr.write(`[${scenario} ${((performance.now() - began) / 1000).toFixed(1)} s] ${message}\n`);
+    const line = `[${scenario} ${((performance.now() - began) / 1000).toFixed(1)} s] ${message}`;
+    recentProgress.push(line);
+    if (recentProgress.length > 20) recentProgress.shift();
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`${line}\n`);
   };
 }
+
+/**
+ * Adds to what the scenario prints when `run.ts` stops it (SIGTERM after its time limit): a
+ * hang is then diagnosed from the log of that run, not by reproducing it.
+ */
+export function onStopped(report: () => Promise<string>): void {
+  stoppedReports.push(report);
+}
+
+process.once('SIGTERM', () => {
+  const lines = ['stopped (SIGTERM): the scenario took too long', 'last progress:', ...recentProgress.map((l) => `  ${l}`)];
+  const reports = stoppedReports.map((report) =>
+    Promise.race([
+      report().catch((error: Error) => `(report failed: ${error.message})`),
+      new Promise<string>((resolve) => setTimeout(() => resolve('(report timed out)'), 10_000)),
+    ]),
+  );
+  void Promise.all(reports).then((texts) => {
+    process.stderr.write(`${[...lines, ...texts].join('\n')}\n`);
+    process.exit(124);
+  });
+});
 
 /**
  * With BENCH_CPU_PROFILE=<dir>, a V8 CPU profile of this process while `work` runs, written

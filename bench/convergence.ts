@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, sized, Tally } from './common.js';
+import { cpuMs, cpuMsByName, emit, latencyStats, onStopped, progress, quiet, sized, Tally } from './common.js';
 import { type Agent, AgentClient, CONFIGMAP, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
 
 /**
@@ -35,8 +35,10 @@ async function main(): Promise<void> {
   try {
     const api = fleet.api.pid as number;
     const worker = fleet.worker.pid as number;
+    log('hub started');
     const agents = await fleet.addClusters(AGENTS);
     await fleet.putAppSet('1');
+    log('clusters registered, ApplicationSet applied');
     const current = await fleet.waitForPlans(agents, 'Version=1');
     log(`${agents.length} clusters planned`);
     await quiet([api, worker]);
@@ -49,6 +51,10 @@ async function main(): Promise<void> {
     const converged: number[] = [];
     let commit = '';
     let committedAt = 0;
+    onStopped(
+      async () =>
+        `convergence: ${fetched.length} of ${AGENTS} agents fetched, ${converged.length} converged; errors ${JSON.stringify(errors.counts)}`,
+    );
     /** What an agent does with a new revision: apply (simulated), then report every Application's status. */
     const converge = async (agent: Agent): Promise<void> => {
       const response = await client.poll(agent, current.get(agent.name) as number);

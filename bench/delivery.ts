@@ -1,4 +1,4 @@
-import { cpuMs, cpuMsByName, emit, latencyStats, progress, quiet, rssMiB, sized, Tally } from './common.js';
+import { cpuMs, cpuMsByName, emit, latencyStats, onStopped, progress, quiet, rssMiB, sized, Tally } from './common.js';
 import { AgentClient, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
 
 /**
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   try {
     const api = fleet.api.pid as number;
     const worker = fleet.worker.pid as number;
+    log('hub started');
     const agents = await fleet.addClusters(AGENTS);
     await fleet.putAppSet('1');
+    log('clusters registered, ApplicationSet applied');
     const current = await fleet.waitForPlans(agents, 'Version=1');
     log(`${agents.length} clusters planned`);
     await quiet([api, worker]);
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     const failed = (kind: string) => errors.add(kind);
     const receipts: number[] = [];
     let changedAt = 0;
+    onStopped(async () => `delivery: ${receipts.length} of ${AGENTS} agents had the change; errors ${JSON.stringify(errors.counts)}`);
     const polls = agents.map((agent) =>
       client.poll(agent, current.get(agent.name) as number).then(
         (response) => {
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     await fleet.profile(`delivery-${AGENTS}`, async () => {
       changedAt = performance.now();
       await fleet.putAppSet('2');
+      log('ApplicationSet changed');
       await Promise.all(polls);
     });
     const cpuAfter = cpu();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
-import { rssMiB } from './common.js';
+import { onStopped, rssMiB } from './common.js';
 
 /**
  * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
@@ -72,6 +72,9 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
+/** Text logs carry ANSI colour codes (ESC [ … m). */
+const stripColours = (line: string): string => line.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export const CONFIGMAP = (version: string): string =>
@@ -107,11 +110,8 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
     ...options.env,
   };
   const main = new URL('../apps/hub/src/main.js', import.meta.url).pathname;
-  const stdio: ['ignore', 'inherit' | 'ignore', 'pipe'] = [
-    'ignore',
-    options.log || process.env.BENCH_HUB_LOG ? 'inherit' : 'ignore',
-    'pipe',
-  ];
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  const printLog = Boolean(options.log || process.env.BENCH_HUB_LOG);
   // BENCH_HUB_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile both hub processes.
   const nodeArgs = (process.env.BENCH_HUB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   const profileDir = process.env.BENCH_HUB_PROFILE;
@@ -123,20 +123,38 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
   });
   // The hubs' stderr (warnings and errors: thousands of lines when requests fail) is counted, not printed.
   const errors = { count: 0, first: undefined as string | undefined };
-  const watch = (child: ChildProcess) => {
+  // The last lines of each, for the report of a scenario stopped for taking too long.
+  const recentHubLines: string[] = [];
+  const remember = (line: string) => {
+    if (/RouterExplorer|RoutesResolver|InstanceLoader/.test(line)) return; // start-up noise
+    recentHubLines.push(line.slice(0, 300));
+    if (recentHubLines.length > 40) recentHubLines.shift();
+  };
+  const watch = (child: ChildProcess, role: string) => {
+    // Their log (stdout): kept for that report, printed (to stderr: stdout holds the result) with BENCH_HUB_LOG.
+    let restOut = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (restOut + chunk.toString('utf8')).split('\n');
+      restOut = lines.pop() ?? '';
+      for (const line of lines) {
+        remember(`${role}: ${stripColours(line)}`);
+        if (printLog) process.stderr.write(`${line}\n`);
+      }
+    });
     let rest = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) {
-        if (process.env.BENCH_HUB_LOG) process.stderr.write(`${line}\n`);
+        remember(`${role} (stderr): ${stripColours(line)}`);
+        if (printLog) process.stderr.write(`${line}\n`);
         if (!line.includes('"level":"error"') && !line.includes('"level":"fatal"')) continue;
         errors.count++;
         errors.first ??= line.slice(0, 400);
       }
     });
   };
-  watch(api);
+  watch(api, 'api');
   let worker: ChildProcess | undefined;
   const bench = new pg.Client({ connectionString: dbUrl.toString() });
   const call: Fleet['call'] = async (method, path, body, type = 'application/json') => {
@@ -177,12 +195,55 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
       env: { ...hubEnv, PORT: String(await freePort()), FLOTILLA_ROLES: 'worker', FLOTILLA_SKIP_MIGRATIONS: 'true' },
       stdio,
     });
-    watch(worker);
+    watch(worker, 'worker');
     await bench.connect();
   } catch (error) {
     await close();
     throw error;
   }
+
+  // Stopped for taking too long: what the hub had done, then the hub is stopped with the scenario.
+  onStopped(async () => {
+    const lines = ['hub state:'];
+    const query = async (title: string, sql: string) => {
+      const { rows } = await bench.query(sql);
+      lines.push(`  ${title}: ${JSON.stringify(rows)}`);
+    };
+    try {
+      await query('application sets', `SELECT name, generation, "renderedGeneration", conditions FROM "ApplicationSet"`);
+      await query(
+        'clusters by plan generation',
+        `SELECT "desiredPlanGeneration" AS desired, "plannedGeneration" AS planned, count(*)::int AS clusters
+           FROM "Cluster" GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`,
+      );
+      await query(
+        'newest revisions',
+        `SELECT revision, count(*)::int AS clusters FROM (SELECT DISTINCT ON ("clusterId") revision FROM "PlanRevision"
+          ORDER BY "clusterId", revision DESC) r GROUP BY 1 ORDER BY 1`,
+      );
+      await query(
+        'one cluster',
+        `SELECT c.name, c."desiredPlanGeneration", c."plannedGeneration", r.revision, left(r.plan::text, 400) AS plan
+           FROM "Cluster" c LEFT JOIN LATERAL (SELECT revision, plan FROM "PlanRevision" p WHERE p."clusterId" = c.id
+          ORDER BY revision DESC LIMIT 1) r ON true ORDER BY c.name LIMIT 1`,
+      );
+      const redis = new Redis(REDIS);
+      const keys = await redis.keys(`${prefix}:bull:*`);
+      const counts: Record<string, number> = {};
+      for (const key of keys.filter((k) => /:(wait|active|delayed|failed|paused|prioritized)$/.test(k))) {
+        const type = await redis.type(key);
+        counts[key.slice(prefix.length + 6)] = type === 'list' ? await redis.llen(key) : type === 'zset' ? await redis.zcard(key) : -1;
+      }
+      lines.push(`  queues: ${JSON.stringify(counts)}`);
+      redis.disconnect();
+    } catch (error) {
+      lines.push(`  (reading the hub's state failed: ${(error as Error).message})`);
+    }
+    lines.push(`hub processes: api ${api.exitCode ?? 'running'}, worker ${worker?.exitCode ?? 'running'}; last log lines:`);
+    lines.push(...recentHubLines.map((l) => `  ${l}`));
+    for (const child of [api, worker]) child?.kill('SIGKILL');
+    return lines.join('\n');
+  });
 
   const addClusters = async (count: number): Promise<Agent[]> => {
     const first = agents.length;

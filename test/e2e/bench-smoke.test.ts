@@ -35,7 +35,7 @@ describe('benchmarks (smoke sizes)', { timeout: 10 * 60_000 }, () => {
       child.on('close', resolve);
     });
     const seconds = (performance.now() - started) / 1000;
-    assert.equal(code, 0, `bench/run.js exited ${code} after ${seconds.toFixed(0)} s:\n${output.slice(-6000)}`);
+    assert.equal(code, 0, `bench/run.js exited ${code} after ${seconds.toFixed(0)} s:\n${output.slice(-20_000)}`);
     const written = JSON.parse(readFileSync(results, 'utf8')) as {
       machine: { size: string; cores: number; node: string };
       scenarios: Record<string, { runs: Record<string, unknown>; errors?: string[] }>;
