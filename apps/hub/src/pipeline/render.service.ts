@@ -31,12 +31,6 @@ import { markPlansOutdated, TriggersService } from './triggers.service.js';
 const registry = createDefaultRegistry();
 
 /**
- * Prisma's defaults (5 s to run, 2 s to start) fail the store of a large fleet on a loaded
- * machine, and the render is then done again from the start; a stuck one still ends.
- */
-const STORE_TRANSACTION = { maxWait: 30_000, timeout: 120_000 };
-
-/**
  * The render job: an ApplicationSet's newest document → its Applications, stored, and the
  * clusters whose Applications changed queued for planning. A failed render keeps the last
  * good Applications (deletion guard) and reports the error as a condition.
@@ -229,34 +223,54 @@ export class RenderService {
     /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
     partial?: { names: string[]; total: number; repositories: string[] },
   ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[] } | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ renderedGeneration: number }>>`
-        SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = ${appSetId}::uuid FOR UPDATE`;
-      if (!locked[0] || locked[0].renderedGeneration >= generation) return undefined;
-      const previous = partial
-        ? await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
-            SELECT name, "clusterId", application FROM "GeneratedApplication"
-             WHERE "appSetId" = ${appSetId}::uuid AND name = ANY(${partial.names}::text[])`
-        : await tx.$queryRaw<Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>>`
-            SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE "appSetId" = ${appSetId}::uuid`;
-      if (partial) await tx.generatedApplication.deleteMany({ where: { appSetId, name: { in: partial.names } } });
-      else await tx.generatedApplication.deleteMany({ where: { appSetId } });
+    // On the pg pool, not Prisma's raw-query path: the Applications go to Postgres as one JSON
+    // parameter (Prisma copies and escapes large parameters element by element: ~3 s for 10,000).
+    return this.prisma.bulkTransaction(async (client) => {
+      const locked = await client.query<{ renderedGeneration: number }>(
+        `SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = $1::uuid FOR UPDATE`,
+        [appSetId],
+      );
+      const current = locked.rows[0];
+      if (!current || current.renderedGeneration >= generation) return undefined;
       const stored = previews
-        ? await storePreviews(tx, appSetId, previews.decision.records, previews.previous)
+        ? await storePreviews(client, appSetId, previews.decision.records, previews.previous)
         : { idByKey: new Map<string, string>(), changed: [] };
-      if (rows.length > 0) {
-        // One INSERT of arrays: far cheaper than Prisma's row-by-row JSON for thousands of Applications.
-        await tx.$executeRaw`
-          INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application, params, "previewId")
-          SELECT gen_random_uuid(), ${appSetId}::uuid, r.name, r."clusterId", r.application, r.params, r."previewId"
-            FROM unnest(
-                   ${rows.map((r) => r.name)}::text[],
-                   ${rows.map((r) => r.clusterId)}::uuid[],
-                   ${rows.map((r) => JSON.stringify(r.application))}::jsonb[],
-                   ${rows.map((r) => JSON.stringify(r.params))}::jsonb[],
-                   ${rows.map((r) => (r.previewKey ? (stored.idByKey.get(r.previewKey) ?? null) : null))}::uuid[])
-              AS r(name, "clusterId", application, params, "previewId")`;
-      }
+      const incoming = JSON.stringify(
+        rows.map((r) => ({
+          name: r.name,
+          clusterId: r.clusterId,
+          application: r.application,
+          params: r.params,
+          previewId: r.previewKey ? (stored.idByKey.get(r.previewKey) ?? null) : null,
+        })),
+      );
+      await client.query(
+        `CREATE TEMP TABLE incoming_applications ON COMMIT DROP AS
+           SELECT * FROM jsonb_to_recordset($1::jsonb)
+             AS r(name text, "clusterId" uuid, application jsonb, params jsonb, "previewId" uuid)`,
+        [incoming],
+      );
+      // The rows replaced: all of the set's, or only the names that changed.
+      const replaced = partial ? `"appSetId" = $1::uuid AND name = ANY($2::text[])` : `"appSetId" = $1::uuid`;
+      const replacedParams = partial ? [appSetId, partial.names] : [appSetId];
+      // Clusters whose Applications changed (compared as jsonb: key order does not matter),
+      // on both sides of an Application that moved; every cluster reached with planAll.
+      const affected = await client.query<{ clusterId: string }>(
+        `SELECT DISTINCT c."clusterId"
+           FROM (SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE ${replaced}) AS o
+           FULL JOIN incoming_applications AS i USING (name)
+           CROSS JOIN LATERAL (VALUES (o."clusterId"), (i."clusterId")) AS c("clusterId")
+          WHERE c."clusterId" IS NOT NULL
+            AND ($${replacedParams.length + 1}::boolean
+                 OR o."clusterId" IS DISTINCT FROM i."clusterId" OR o.application IS DISTINCT FROM i.application)`,
+        [...replacedParams, planAll],
+      );
+      await client.query(`DELETE FROM "GeneratedApplication" WHERE ${replaced}`, replacedParams);
+      await client.query(
+        `INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application, params, "previewId")
+         SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications`,
+        [appSetId],
+      );
       const now = new Date();
       let next = setCondition(
         conditions,
@@ -275,22 +289,24 @@ export class RenderService {
           now,
         );
       }
-      await tx.applicationSet.update({
-        where: { id: appSetId },
-        data: {
-          renderedGeneration: generation,
-          renderedAt: now,
-          planAllClusters: false,
-          conditions: next as unknown as Prisma.InputJsonValue,
-          repositories: (partial
-            ? [...new Set([...partial.repositories, ...repositoriesOf(rows.map((r) => r.application))])].sort()
-            : repositoriesOf(rows.map((r) => r.application))) as Prisma.InputJsonValue,
-        },
-      });
+      const repositories = partial
+        ? [...new Set([...partial.repositories, ...repositoriesOf(rows.map((r) => r.application))])].sort()
+        : repositoriesOf(rows.map((r) => r.application));
+      // Timestamps as Prisma keeps them: UTC in timestamp(3) columns.
+      await client.query(
+        `UPDATE "ApplicationSet"
+            SET "renderedGeneration" = $2, "renderedAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "planAllClusters" = false,
+                conditions = $4::jsonb, repositories = $5::jsonb, "updatedAt" = ($3::timestamptz AT TIME ZONE 'UTC')
+          WHERE id = $1::uuid`,
+        [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories)],
+      );
       // Marked in this transaction: a failure after the commit cannot lose these plans.
-      const plans = await markPlansOutdated(tx, affectedClusters(previous, rows, planAll));
+      const plans = await markPlansOutdated(
+        client,
+        affected.rows.map((r) => r.clusterId),
+      );
       return { plans, changedPreviews: stored.changed };
-    }, STORE_TRANSACTION);
+    });
   }
 
   private async previousPreviews(appSetId: string): Promise<PreviewRecord[]> {
@@ -357,26 +373,4 @@ function repositoriesOf(applications: Application[]): string[] {
     for (const source of spec.sources ?? (spec.source ? [spec.source] : [])) if (source.repoURL) urls.add(source.repoURL);
   }
   return [...urls].sort();
-}
-
-/** Clusters whose set of Applications from this ApplicationSet changed (all of them after a git change). */
-function affectedClusters(
-  previous: Array<{ name: string; clusterId: string | null; application: Prisma.JsonValue }>,
-  next: Array<{ name: string; clusterId: string | null; application: Application }>,
-  planAll: boolean,
-): string[] {
-  const fingerprint = (list: Array<{ name: string; clusterId: string | null; application: unknown }>): Map<string, string> => {
-    const out = new Map<string, string[]>();
-    for (const row of list) {
-      if (!row.clusterId) continue;
-      const entries = out.get(row.clusterId) ?? [];
-      entries.push(JSON.stringify(row.application));
-      out.set(row.clusterId, entries);
-    }
-    return new Map([...out].map(([id, entries]) => [id, entries.sort().join('\n')]));
-  };
-  const before = fingerprint(previous);
-  const after = fingerprint(next);
-  const clusters = new Set([...before.keys(), ...after.keys()]);
-  return [...clusters].filter((id) => planAll || before.get(id) !== after.get(id));
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { PrismaService } from '../database/prisma.service.js';
 import { pullRequestGenerators, referencedRepositories, usesClusterGenerator } from './appset-facts.js';
 import { JOB_OPTIONS, PLAN_BATCH_SIZE, type PlanJob, planJobId, type RenderJob, renderJobId } from './jobs.js';
@@ -28,7 +29,8 @@ export class TriggersService {
   }
 
   async planClusters(clusterIds: readonly string[]): Promise<void> {
-    await this.enqueuePlans(await markPlansOutdated(this.prisma, clusterIds));
+    if (clusterIds.length === 0) return;
+    await this.enqueuePlans(await this.prisma.bulkTransaction((client) => markPlansOutdated(client, clusterIds)));
   }
 
   /** A cluster was registered, relabelled or removed: re-render only the sets that select clusters. */
@@ -94,13 +96,15 @@ export class TriggersService {
  * id order, as plan jobs lock them, and without blocking foreign-key checks (NO KEY UPDATE):
  * concurrent renders and plan jobs wait for each other instead of deadlocking.
  */
-export async function markPlansOutdated(db: Pick<PrismaService, '$queryRaw'>, clusterIds: readonly string[]): Promise<PlanJob['clusters']> {
+export async function markPlansOutdated(client: pg.ClientBase, clusterIds: readonly string[]): Promise<PlanJob['clusters']> {
   if (clusterIds.length === 0) return [];
-  const rows = await db.$queryRaw<Array<{ id: string; generation: number }>>`
-    UPDATE "Cluster" AS c SET "desiredPlanGeneration" = c."desiredPlanGeneration" + 1
-      FROM (SELECT id FROM "Cluster" WHERE id = ANY(${[...new Set(clusterIds)]}::uuid[]) ORDER BY id FOR NO KEY UPDATE) AS l
-     WHERE c.id = l.id
- RETURNING c.id, c."desiredPlanGeneration" AS generation`;
+  const { rows } = await client.query<{ id: string; generation: number }>(
+    `UPDATE "Cluster" AS c SET "desiredPlanGeneration" = c."desiredPlanGeneration" + 1
+       FROM (SELECT id FROM "Cluster" WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE) AS l
+      WHERE c.id = l.id
+  RETURNING c.id, c."desiredPlanGeneration" AS generation`,
+    [[...new Set(clusterIds)]],
+  );
   return rows.map((r) => ({ clusterId: r.id, generation: r.generation }));
 }
 
