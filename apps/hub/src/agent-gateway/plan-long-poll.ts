@@ -24,15 +24,16 @@ export async function answerPlanPoll(gateway: AgentGatewayService, clusterId: st
   // The agent hanging up ends the wait (the response closes before it finished).
   const connection = {
     closed: false,
+    // on/off, not once: once wraps every listener in a bound function, per held poll.
     onClose(listener: () => void): () => void {
-      response.once('close', listener);
+      response.on('close', listener);
       return () => response.off('close', listener);
     },
   };
   const markClosed = () => {
     connection.closed = true;
   };
-  response.once('close', markClosed);
+  response.on('close', markClosed);
   const next = await gateway.nextPlan(clusterId, after, waitSeconds, connection);
   response.off('close', markClosed);
   if (connection.closed) return;
@@ -57,7 +58,7 @@ export function planLongPollMiddleware(app: INestApplication): (request: Request
   return (request, response, next) => {
     if (request.method !== 'GET' || request.path !== PLAN_ROUTE) return next();
     const stop = metrics.httpDuration.startTimer();
-    response.once('finish', () => stop({ method: 'GET', route: PLAN_ROUTE, code: String(response.statusCode) }));
+    response.on('finish', () => stop({ method: 'GET', route: PLAN_ROUTE, code: String(response.statusCode) }));
     void serve(request, response).catch((error: unknown) => {
       const body = problemOf(error, (request as { id?: string }).id);
       if (!response.headersSent) response.status(body.status).json(body);
