@@ -424,7 +424,8 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
 
     const timed = /^flotilla_http_request_duration_seconds_count\{method="GET",route="\/agent\/v1\/plan",code="(\d+)"\} (\d+)$/gm;
     const codes = new Map([...(await metrics()).matchAll(timed)].map((m) => [m[1], Number(m[2])]));
-    for (const code of ['200', '204', '400', '401']) assert.ok((codes.get(code) ?? 0) > 0, `polls answered ${code} are timed: ${[...codes]}`);
+    for (const code of ['200', '204', '400', '401'])
+      assert.ok((codes.get(code) ?? 0) > 0, `polls answered ${code} are timed: ${[...codes]}`);
   });
 });
 
