@@ -108,6 +108,13 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
     FLOTILLA_GIT_POLL_SECONDS: '0',
     FLOTILLA_WEBHOOK_SECRET: webhookSecret,
     ...options.env,
+    // BENCH_HUB_ENV='FLOTILLA_PLAN_CONCURRENCY=4,…': hub settings to compare, without a rebuild.
+    ...Object.fromEntries(
+      (process.env.BENCH_HUB_ENV ?? '')
+        .split(',')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    ),
   };
   const main = new URL('../apps/hub/src/main.js', import.meta.url).pathname;
   const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];

@@ -51,7 +51,11 @@ export class TokenService {
     const hash = hashToken(credential);
     const cached = this.agents.get(hash);
     if (cached) return cached;
-    const cluster = await this.prisma.cluster.findUnique({ where: { agentCredentialHash: hash }, select: { id: true, name: true } });
+    const [cluster] = await this.prisma.hotQuery<{ id: string; name: string }>(
+      'agent-credential',
+      `SELECT id, name FROM "Cluster" WHERE "agentCredentialHash" = $1`,
+      [hash],
+    );
     if (!cluster) return undefined;
     const principal: AgentPrincipal = { kind: 'agent', clusterId: cluster.id, clusterName: cluster.name };
     this.agents.set(hash, principal);

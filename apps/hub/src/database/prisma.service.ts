@@ -7,7 +7,8 @@ import { PrismaClient } from '../generated/prisma/client.js';
 /**
  * The one Postgres client of the process: Prisma over the pg driver adapter (no engine
  * binary), and the same pg pool for the few bulk writes whose large parameters Prisma's raw
- * query path handles slowly (plan revisions: several MB per job).
+ * query path handles slowly (plan revisions, rendered Applications: several MB per job) and
+ * the statements every agent request runs (`hotQuery`).
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
@@ -22,6 +23,16 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     pool.on('error', () => undefined);
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
+  }
+
+  /**
+   * One statement on the pg pool, prepared once per connection under `name`: for the
+   * statements every agent's request runs (credential lookup, status report), where Prisma's
+   * per-query compile and Postgres's per-statement planning cost more than the work.
+   */
+  async hotQuery<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const result = await this.pool.query<T>({ name, text, values });
+    return result.rows;
   }
 
   /** Runs `work` in one transaction on a pooled pg connection; rolls back if it throws. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
 import { type FeedbackJob, QUEUE } from '../pipeline/jobs.js';
 import { QueuesService } from '../pipeline/queues.service.js';
 
@@ -17,10 +16,7 @@ const COALESCE_MS = 1000;
 /** Queues feedback for previews whose state may have changed. */
 @Injectable()
 export class PreviewFeedbackQueue {
-  constructor(
-    private readonly queues: QueuesService,
-    private readonly prisma: PrismaService,
-  ) {}
+  constructor(private readonly queues: QueuesService) {}
 
   async enqueue(previewIds: readonly string[]): Promise<void> {
     if (previewIds.length === 0) return;
@@ -33,14 +29,5 @@ export class PreviewFeedbackQueue {
         opts: { ...FEEDBACK_JOB_OPTIONS, jobId: `feedback-${previewId}-${window}`, delay: COALESCE_MS },
       })),
     );
-  }
-
-  /** An agent reported these Applications: feedback for the previews among them. */
-  async applicationsReported(clusterId: string, applications: readonly string[]): Promise<void> {
-    if (applications.length === 0) return;
-    const rows = await this.prisma.$queryRaw<Array<{ previewId: string }>>`
-      SELECT DISTINCT "previewId" FROM "GeneratedApplication"
-       WHERE "clusterId" = ${clusterId}::uuid AND name = ANY(${[...applications]}::text[]) AND "previewId" IS NOT NULL`;
-    await this.enqueue(rows.map((row) => row.previewId));
   }
 }
