@@ -57,7 +57,7 @@ const table = (head: string[], rows: string[][]): string[] => [
 const processCells = (r: Json): string[] => [mib(get(r, 'process', 'peakRssMiB')), `${n(get(r, 'process', 'cpuSeconds'), 1)} s`];
 
 const deliverySizes = SMOKE ? [20, 50] : [1_000, 5_000, 10_000];
-const convergenceSizes = (process.env.BENCH_CONVERGE_SIZES ?? (SMOKE ? '20' : '500,1000')).split(',').map(Number);
+const convergenceSizes = (process.env.BENCH_CONVERGE_SIZES ?? (SMOKE ? '20' : '1000,10000')).split(',').map(Number);
 
 const scenarios: Scenario[] = [
   {
