@@ -9,6 +9,7 @@ import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
 import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
 import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
+import { StatusWriter } from './status-writer.js';
 
 /** The agent's side of a long-poll: whether it hung up, and a way to hear when it does. */
 export interface PollConnection {
@@ -21,6 +22,7 @@ export interface PollConnection {
 @Injectable()
 export class AgentGatewayService implements OnModuleDestroy {
   private readonly revisions: RevisionLoader;
+  private readonly statuses: StatusWriter;
   /** Shutting down: polls answer at once and connections close, so the server can stop. */
   draining = false;
 
@@ -34,6 +36,7 @@ export class AgentGatewayService implements OnModuleDestroy {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {
     this.revisions = new RevisionLoader(prisma);
+    this.statuses = new StatusWriter(prisma);
   }
 
   onModuleDestroy(): void {
@@ -111,54 +114,22 @@ export class AgentGatewayService implements OnModuleDestroy {
   }
 
   /**
-   * Stores a status report in one statement (upserts, removals, the heartbeat) that also
-   * returns what the statuses were before and the previews the Applications belong to:
-   * thousands of agents report, so a report must cost one round trip, not one per Application.
+   * Stores a status report (batched with the others of the same moment, see StatusWriter),
+   * then tells the previews whose Applications changed and records transitions as events.
    */
   async report(clusterId: string, report: StatusReport): Promise<void> {
     // A name reported twice: the last one wins (one row per Application).
     const applications = [...new Map(report.applications.map((app) => [app.name, app])).values()];
-    const [row] = await this.prisma.hotQuery<{
-      cluster: string | null;
-      previous: Array<{ application: string; sync: string; health: string; appliedRevision: number | null }> | null;
-      previews: Record<string, string> | null;
-    }>(
-      'status-report',
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(name text, sync text, health text, message text, objects jsonb)),
-       previous AS (
-         SELECT application, sync, health, "appliedRevision" FROM "ApplicationStatus" WHERE "clusterId" = $1::uuid),
-       upserted AS (
-         INSERT INTO "ApplicationStatus" ("clusterId", application, "appliedRevision", sync, health, message, objects, "updatedAt")
-         SELECT $1::uuid, name, $3::int, sync, health, message, objects, now() AT TIME ZONE 'UTC' FROM input
-         ON CONFLICT ("clusterId", application) DO UPDATE SET
-           "appliedRevision" = EXCLUDED."appliedRevision", sync = EXCLUDED.sync, health = EXCLUDED.health,
-           message = EXCLUDED.message, objects = EXCLUDED.objects, "updatedAt" = EXCLUDED."updatedAt"
-         RETURNING 1),
-       removed AS (
-         DELETE FROM "ApplicationStatus"
-          WHERE "clusterId" = $1::uuid AND application NOT IN (SELECT name FROM input)
-         RETURNING 1),
-       beat AS (
-         UPDATE "Cluster" SET "lastHeartbeatAt" = now() AT TIME ZONE 'UTC', state = 'connected'
-          WHERE id = $1::uuid
-         RETURNING name)
-       SELECT (SELECT name FROM beat) AS cluster,
-              (SELECT jsonb_agg(to_jsonb(p)) FROM previous p) AS previous,
-              (SELECT jsonb_object_agg(g.name, g."previewId") FROM "GeneratedApplication" g
-                WHERE g."clusterId" = $1::uuid AND g."previewId" IS NOT NULL AND g.name IN (SELECT name FROM input)) AS previews,
-              (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed) AS written`,
-      [clusterId, JSON.stringify(applications), report.revision],
-    );
-    if (!row?.cluster) throw new UnauthorizedException('this cluster no longer exists');
-    const before = row.previous ?? [];
+    const row = await this.statuses.write(clusterId, report.revision, applications);
+    if (!row.cluster) throw new UnauthorizedException('this cluster no longer exists');
+    const before = row.previous;
     // Previews whose Applications changed sync, health or revision tell their pull requests.
     const previous = new Map(before.map((row) => [row.application, row]));
     const changed = applications.filter((app) => {
       const old = previous.get(app.name);
       return !old || old.sync !== app.sync || old.health !== app.health || old.appliedRevision !== report.revision;
     });
-    const previews = row.previews ?? {};
+    const previews = row.previews;
     await this.feedback.enqueue([...new Set(changed.map((app) => previews[app.name]).filter((id): id is string => id !== undefined))]);
     await this.recordTransitions(row.cluster, { ...report, applications }, previous);
   }
