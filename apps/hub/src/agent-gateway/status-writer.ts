@@ -102,13 +102,20 @@ export class StatusWriter {
        beat AS (
          UPDATE "Cluster" SET "lastHeartbeatAt" = now() AT TIME ZONE 'UTC', state = 'connected'
           WHERE id = ANY($1::uuid[])
-         RETURNING id, name)
-       SELECT b.id AS "clusterId", b.name AS cluster,
-              (SELECT jsonb_agg(to_jsonb(p) - 'clusterId') FROM previous p WHERE p."clusterId" = b.id) AS previous,
-              (SELECT jsonb_object_agg(g.name, g."previewId") FROM "GeneratedApplication" g
-                WHERE g."clusterId" = b.id AND g."previewId" IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM input i WHERE i."clusterId" = b.id AND i.name = g.name)) AS previews
-         FROM beat b`,
+         RETURNING id, name),
+       -- Grouped once and joined: per-cluster subqueries would scan the batch once per cluster.
+       before_by_cluster AS (
+         SELECT "clusterId", jsonb_agg(jsonb_build_object('application', application, 'sync', sync, 'health', health,
+                                                          'appliedRevision', "appliedRevision")) AS previous
+           FROM previous GROUP BY "clusterId"),
+       previews_by_cluster AS (
+         SELECT g."clusterId", jsonb_object_agg(g.name, g."previewId") AS previews
+           FROM "GeneratedApplication" g JOIN input i ON i."clusterId" = g."clusterId" AND i.name = g.name
+          WHERE g."previewId" IS NOT NULL GROUP BY g."clusterId")
+       SELECT b.id AS "clusterId", b.name AS cluster, p.previous, v.previews
+         FROM beat b
+         LEFT JOIN before_by_cluster p ON p."clusterId" = b.id
+         LEFT JOIN previews_by_cluster v ON v."clusterId" = b.id`,
       [sorted.map((report) => report.clusterId), JSON.stringify(input)],
     );
     const byCluster = new Map(rows.map((row) => [row.clusterId, row]));
