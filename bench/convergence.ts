@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, cpuMsByName, emit, latencyStats, onStopped, progress, quiet, sized, Tally } from './common.js';
-import { type Agent, AgentClient, CONFIGMAP, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
+import { type Agent, AgentClient, CONFIGMAP, closeFleet, fleetFigures, plannedClusters, since, startFleet } from './fleet.js';
 
 /**
  * Convergence: one git commit → every simulated agent has fetched its new plan revision,
@@ -35,13 +35,7 @@ async function main(): Promise<void> {
   try {
     const api = fleet.api.pid as number;
     const worker = fleet.worker.pid as number;
-    log('hub started');
-    const agents = await fleet.addClusters(AGENTS);
-    await fleet.putAppSet('1');
-    log('clusters registered, ApplicationSet applied');
-    const current = await fleet.waitForPlans(agents, 'Version=1');
-    log(`${agents.length} clusters planned`);
-    await quiet([api, worker]);
+    const { agents, current } = await plannedClusters(fleet, AGENTS, log);
 
     const errors = new Tally();
     const failed = (kind: string) => errors.add(kind);

@@ -1,5 +1,5 @@
 import { cpuMs, cpuMsByName, emit, latencyStats, onStopped, progress, quiet, rssMiB, sized, Tally } from './common.js';
-import { AgentClient, closeFleet, fleetFigures, since, startFleet } from './fleet.js';
+import { AgentClient, closeFleet, fleetFigures, plannedClusters, since, startFleet } from './fleet.js';
 
 /**
  * Delivery: BENCH_AGENTS simulated agents (default 2,000; `npm run bench` runs 1,000, 5,000
@@ -19,13 +19,7 @@ async function main(): Promise<void> {
   try {
     const api = fleet.api.pid as number;
     const worker = fleet.worker.pid as number;
-    log('hub started');
-    const agents = await fleet.addClusters(AGENTS);
-    await fleet.putAppSet('1');
-    log('clusters registered, ApplicationSet applied');
-    const current = await fleet.waitForPlans(agents, 'Version=1');
-    log(`${agents.length} clusters planned`);
-    await quiet([api, worker]);
+    const { agents, current } = await plannedClusters(fleet, AGENTS, log);
     const before = { api: rssMiB(api), worker: rssMiB(worker) };
     // Every agent holds a long-poll for anything newer...
     const errors = new Tally();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
-import { onStopped, rssMiB } from './common.js';
+import { onStopped, quiet, rssMiB } from './common.js';
 
 /**
  * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
@@ -544,6 +544,26 @@ export class AgentClient {
     this.closing = true;
     this.connections.destroy();
   }
+}
+
+/**
+ * Registers `count` clusters and plans the bench ApplicationSet (Version=1) for all of them,
+ * then waits for the hub to be quiet: where delivery and convergence start measuring.
+ * Returns the agents and each one's current revision.
+ */
+export async function plannedClusters(
+  fleet: Fleet,
+  count: number,
+  log: (message: string) => void,
+): Promise<{ agents: Agent[]; current: Map<string, number> }> {
+  log('hub started');
+  const agents = await fleet.addClusters(count);
+  await fleet.putAppSet('1');
+  log('clusters registered, ApplicationSet applied');
+  const current = await fleet.waitForPlans(agents, 'Version=1');
+  log(`${agents.length} clusters planned`);
+  await quiet([fleet.api.pid as number, fleet.worker.pid as number]);
+  return { agents, current };
 }
 
 /** Milliseconds since `since` (performance.now()). */
