@@ -223,9 +223,21 @@ describe('operating the fleet from the CLI (real hub, agent and kube-apiserver)'
   });
 
   it('get apps --watch prints the table, then a row when the Application changes', async () => {
-    const watching = runFlotillaAsync(['get', 'apps', '--watch'], { env, timeoutMs: 12_000 });
+    // The watch runs until it printed the new revision's row (or 60 s): a loaded machine may take a while.
+    let newRow: RegExp | undefined;
+    const watching = runFlotillaAsync(['get', 'apps', '--watch'], {
+      env,
+      timeoutMs: 60_000,
+      until: (out) =>
+        newRow !== undefined &&
+        out
+          .split('\n')
+          .slice(2)
+          .some((line) => newRow?.test(line)),
+    });
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const revision = await latest();
+    newRow = new RegExp(`^guestbook-prod\\s+prod\\s+\\w+\\s+\\w+\\s+${revision + 1}$`);
     repo.commit({ 'guestbook/settings.yaml': settings('purple') });
     await untilColor('purple');
     await eventually(async () => ((await latest()) > revision ? true : undefined), 20_000);

@@ -29,7 +29,8 @@ export function runFlotilla(
  */
 export function runFlotillaAsync(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  /** `until`: stop the command (a watch) as soon as its output so far satisfies it. */
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; until?: (stdout: string) => boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,6 +38,7 @@ export function runFlotillaAsync(
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
+      if (options.until?.(stdout)) child.kill('SIGTERM');
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
