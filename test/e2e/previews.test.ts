@@ -251,7 +251,14 @@ describe('pull request previews', { timeout: 600_000 }, () => {
     const success = scm.statuses.find((s) => s.sha === shaA1 && s.state === 'success');
     assert.equal(success?.context, 'flotilla/shop-previews');
     assert.equal(success?.targetUrl, 'https://pr-1.shop.preview.test');
-    const comments = scm.comments.filter((c) => c.repository === 'acme/shop' && c.number === 1);
+    // The status is posted before the comment, in the same feedback job: wait for the comment too.
+    const commentsOn1 = () => scm.comments.filter((c) => c.repository === 'acme/shop' && c.number === 1);
+    await eventually(
+      async () => (commentsOn1().some((c) => /preview: ready/.test(c.body)) ? true : undefined),
+      60_000,
+      'the ready comment',
+    );
+    const comments = commentsOn1();
     assert.equal(comments.length, 1, 'one comment');
     assert.match(comments[0]?.body ?? '', /Flotilla preview: ready/);
     assert.match(comments[0]?.body ?? '', /\| previews \| shop-pr-1-previews \| Synced \| Healthy \|/);
@@ -272,10 +279,16 @@ describe('pull request previews', { timeout: 600_000 }, () => {
     await eventually(async () => (statusesFor(shaA2).includes('success') ? true : undefined), 60_000, 'success on the new commit');
     assert.deepEqual(statusesFor(shaA2), ['pending', 'success']);
     assert.deepEqual(statusesFor(shaA1), ['pending', 'success'], 'nothing more on the old commit');
+    const revision = new RegExp(`Revision \`${shaA2.slice(0, 8)}\``);
+    await eventually(
+      async () => (scm.comments.some((c) => c.number === 1 && revision.test(c.body)) ? true : undefined),
+      60_000,
+      'the edited comment',
+    );
     const comments = scm.comments.filter((c) => c.number === 1);
     assert.equal(comments.length, 1, 'still one comment');
     assert.ok((comments[0]?.edits ?? 0) >= 1);
-    assert.match(comments[0]?.body ?? '', new RegExp(`Revision \`${shaA2.slice(0, 8)}\``));
+    assert.match(comments[0]?.body ?? '', revision);
   });
 
   it('refuses deliveries with a bad or missing signature, and acts on none of them', async () => {
