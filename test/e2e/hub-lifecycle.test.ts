@@ -399,8 +399,8 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
     }
   });
 
-  // The poll is served before Nest's router (plan-long-poll.ts): the same rules must hold there.
-  it('lets go of a poll the agent hung up on, refuses a bad query by field, and times every poll', async () => {
+  // The poll is served before Nest's router (agent-fast-path.ts): the same rules must hold there.
+  it('lets go of a poll the agent hung up on, refuses bad queries and reports by field, and times every poll and report', async () => {
     const metrics = async (): Promise<string> =>
       (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
     const waiting = async (): Promise<number> => Number(/^flotilla_agents_waiting (\d+)$/m.exec(await metrics())?.[1] ?? Number.NaN);
@@ -422,10 +422,44 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
     const missing = await hubClient(hub.url).get('/agent/v1/plan');
     assert.deepEqual([missing.status, missing.body.message], [401, 'missing bearer token']);
 
-    const timed = /^flotilla_http_request_duration_seconds_count\{method="GET",route="\/agent\/v1\/plan",code="(\d+)"\} (\d+)$/gm;
-    const codes = new Map([...(await metrics()).matchAll(timed)].map((m) => [m[1], Number(m[2])]));
+    // Status reports take the same path: by field, invalid JSON, no credential, stored.
+    const badReport = await agent.post('/agent/v1/status', { revision: -1, applications: 'none' });
+    assert.equal(badReport.status, 400, JSON.stringify(badReport.body));
+    const reportProblems = (badReport.body as { problems?: Array<{ path: string }> }).problems ?? [];
+    assert.deepEqual(reportProblems.map((p) => p.path).sort(), ['applications', 'revision']);
+    const notJson = await fetch(`${hub.url}/agent/v1/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agentCredential}`, 'content-type': 'application/json' },
+      body: '{"revision": 1,',
+    });
+    assert.equal(notJson.status, 400);
+    assert.equal(((await notJson.json()) as { error?: string }).error, 'entity.parse.failed');
+    const anonymous = await hubClient(hub.url).post('/agent/v1/status', { revision: 1, applications: [] });
+    assert.deepEqual([anonymous.status, anonymous.body.message], [401, 'missing bearer token']);
+    const stored = await agent.post('/agent/v1/status', {
+      revision: newest,
+      applications: [{ name: 'fast-path-app', sync: 'Synced', health: 'Healthy', message: '', objects: [] }],
+    });
+    assert.equal(stored.status, 204);
+    const apps = (await hubClient(hub.url, ADMIN_TOKEN).get('/api/v1/clusters/edge-1/applications')).body as Array<{ application: string }>;
+    assert.ok(
+      apps.some((a) => a.application === 'fast-path-app'),
+      JSON.stringify(apps),
+    );
+
+    const codesOf = async (method: string, route: string): Promise<Map<string, number>> => {
+      const pattern = new RegExp(
+        `^flotilla_http_request_duration_seconds_count\\{method="${method}",route="${route.replaceAll('/', '\\/')}",code="(\\d+)"\\} (\\d+)$`,
+        'gm',
+      );
+      return new Map([...(await metrics()).matchAll(pattern)].map((m) => [m[1] ?? '', Number(m[2])]));
+    };
+    const polls = await codesOf('GET', '/agent/v1/plan');
     for (const code of ['200', '204', '400', '401'])
-      assert.ok((codes.get(code) ?? 0) > 0, `polls answered ${code} are timed: ${[...codes]}`);
+      assert.ok((polls.get(code) ?? 0) > 0, `polls answered ${code} are timed: ${[...polls]}`);
+    const reports = await codesOf('POST', '/agent/v1/status');
+    for (const code of ['204', '400', '401'])
+      assert.ok((reports.get(code) ?? 0) > 0, `reports answered ${code} are timed: ${[...reports]}`);
   });
 });
 

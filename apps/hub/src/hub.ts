@@ -4,7 +4,7 @@ import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { planLongPollMiddleware } from './agent-gateway/plan-long-poll.js';
+import { agentFastPathMiddleware } from './agent-gateway/agent-fast-path.js';
 import { TokenService } from './auth/token.service.js';
 import type { HubConfig } from './config/hub-config.js';
 import { applyMigrations } from './database/migrate.js';
@@ -44,8 +44,8 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
       next();
     },
   );
-  // Agents' long-polls skip Nest's per-request pipeline (plan-long-poll.ts).
-  if (config.FLOTILLA_ROLES.includes('api')) app.use(planLongPollMiddleware(app));
+  // Agents' long-polls and status reports skip Nest's per-request pipeline (agent-fast-path.ts).
+  if (config.FLOTILLA_ROLES.includes('api')) app.use(agentFastPathMiddleware(app));
   app.useBodyParser('json', { limit: '20mb' });
   app.useBodyParser('text', { type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], limit: '5mb' });
   app.enableShutdownHooks();

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { heartbeatSchema, type RegisterResponse, registerRequestSchema, statusReportSchema } from '#contracts';
+import { heartbeatSchema, type RegisterResponse, registerRequestSchema } from '#contracts';
 import { Allow } from '../auth/access.decorator.js';
 import { CurrentAgent } from '../auth/principal.decorator.js';
 import type { AgentPrincipal } from '../auth/principal.js';
 import { parseBody } from '../common/validation.js';
+import { answerPlanPoll, answerStatusReport } from './agent-fast-path.js';
 import { AgentGatewayService } from './agent-gateway.service.js';
-import { answerPlanPoll } from './plan-long-poll.js';
 
 /** The agent gateway: an agent's credential opens its own cluster and nothing else. */
 @ApiTags('agent')
@@ -31,7 +31,7 @@ export class AgentGatewayController {
   }
 
   /**
-   * Served by `planLongPollMiddleware` (plan-long-poll.ts) before Nest's router, so held polls
+   * Served by `agentFastPathMiddleware` (agent-fast-path.ts) before Nest's router, so held polls
    * cost less; this route documents it in the OpenAPI and answers if the middleware is not mounted.
    */
   @Get('plan')
@@ -45,12 +45,14 @@ export class AgentGatewayController {
     return answerPlanPoll(this.gateway, agent.clusterId, query, response);
   }
 
+  /** Served by `agentFastPathMiddleware` too (agent-fast-path.ts): reports come from every agent at once. */
   @Post('status')
   @Allow('agent')
   @ApiBearerAuth()
-  @HttpCode(204)
-  async status(@CurrentAgent() agent: AgentPrincipal, @Body() body: unknown): Promise<void> {
-    await this.gateway.report(agent.clusterId, parseBody(statusReportSchema, body));
+  @ApiOperation({ summary: "Report this cluster's Applications as applied from a plan revision" })
+  @ApiNoContentResponse({ description: 'stored' })
+  status(@CurrentAgent() agent: AgentPrincipal, @Body() body: unknown, @Res() response: Response): Promise<void> {
+    return answerStatusReport(this.gateway, agent.clusterId, body, response);
   }
 
   @Post('heartbeat')

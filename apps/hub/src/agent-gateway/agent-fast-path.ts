@@ -1,0 +1,115 @@
+import type { INestApplication } from '@nestjs/common';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { statusReportSchema } from '#contracts';
+import { TokenService } from '../auth/token.service.js';
+import { problemOf } from '../common/error.filter.js';
+import { parseBody } from '../common/validation.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AgentGatewayService } from './agent-gateway.service.js';
+
+export const PLAN_ROUTE = '/agent/v1/plan';
+export const STATUS_ROUTE = '/agent/v1/status';
+/** The same limit as the API's own JSON parser (hub.ts). */
+const BODY_LIMIT = '20mb';
+
+const pollQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  waitSeconds: z.coerce.number().int().min(0).max(300).default(30),
+});
+
+/**
+ * Answers one agent's long-poll for its cluster's next plan revision, on a request already
+ * authenticated as that cluster's agent. Shared by the fast path below and the documented
+ * controller route.
+ */
+export async function answerPlanPoll(gateway: AgentGatewayService, clusterId: string, query: unknown, response: Response): Promise<void> {
+  const { after, waitSeconds } = parseBody(pollQuery, query);
+  // The agent hanging up ends the wait (the response closes before it finished).
+  const connection = {
+    closed: false,
+    // on/off, not once: once wraps every listener in a bound function, per held poll.
+    onClose(listener: () => void): () => void {
+      response.on('close', listener);
+      return () => response.off('close', listener);
+    },
+  };
+  const markClosed = () => {
+    connection.closed = true;
+  };
+  response.on('close', markClosed);
+  const next = await gateway.nextPlan(clusterId, after, waitSeconds, connection);
+  response.off('close', markClosed);
+  if (connection.closed) return;
+  // A hub on its way down lets go of the agent's connection; the agent polls the next replica.
+  if (gateway.draining) response.setHeader('connection', 'close');
+  // The body comes serialised from Postgres: sent as is, not parsed and stringified again.
+  if (next) response.status(200).type('application/json').send(next.body);
+  else response.status(204).end();
+}
+
+/** Stores one status report of an authenticated agent: 204, or a problem body. */
+export async function answerStatusReport(
+  gateway: AgentGatewayService,
+  clusterId: string,
+  body: unknown,
+  response: Response,
+): Promise<void> {
+  await gateway.report(clusterId, parseBody(statusReportSchema, body));
+  response.status(204).end();
+}
+
+type Handler = (gateway: AgentGatewayService, clusterId: string, request: Request, response: Response) => Promise<void>;
+
+/**
+ * The agent routes every agent calls all the time, served before Nest's router:
+ * `GET /agent/v1/plan` (each agent holds one for up to minutes: through Nest, a held poll also
+ * kept its guard, interceptor and rxjs pipeline alive, about half of its memory) and
+ * `POST /agent/v1/status` (Nest's per-request pipeline cost about 0.9 ms of the API's CPU per
+ * report, the bottleneck when thousands of agents report at once). See docs/benchmarks.md.
+ * Same rules as the controller routes, which document them in the OpenAPI: an agent
+ * credential (401 otherwise), its own cluster only, requests timed in
+ * `flotilla_http_request_duration_seconds`, errors as problem bodies.
+ */
+export function agentFastPathMiddleware(app: INestApplication): (request: Request, response: Response, next: NextFunction) => void {
+  const tokens = app.get(TokenService);
+  const gateway = app.get(AgentGatewayService);
+  const metrics = app.get(MetricsService);
+  const parseJson = express.json({ limit: BODY_LIMIT });
+  const routes = new Map<string, { route: string; handler: Handler; json: boolean }>([
+    [`GET ${PLAN_ROUTE}`, { route: PLAN_ROUTE, json: false, handler: (g, id, req, res) => answerPlanPoll(g, id, req.query, res) }],
+    [`POST ${STATUS_ROUTE}`, { route: STATUS_ROUTE, json: true, handler: (g, id, req, res) => answerStatusReport(g, id, req.body, res) }],
+  ]);
+  return (request, response, next) => {
+    const served = routes.get(`${request.method} ${request.path}`);
+    if (!served) return next();
+    const stop = metrics.httpDuration.startTimer();
+    response.on('finish', () => stop({ method: request.method, route: served.route, code: String(response.statusCode) }));
+    const fail = (error: unknown) => {
+      const body = bodyParserProblem(error) ?? problemOf(error, (request as { id?: string }).id);
+      if (!response.headersSent) response.status(body.status).json(body);
+    };
+    const serve = () => void handle(served.handler, request, response).catch(fail);
+    if (served.json) parseJson(request, response, (error?: unknown) => (error ? fail(error) : serve()));
+    else serve();
+  };
+
+  async function handle(handler: Handler, request: Request, response: Response): Promise<void> {
+    const header = request.headers.authorization;
+    const credential = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+    const agent = credential ? await tokens.verifyAgentCredential(credential) : undefined;
+    if (!agent) {
+      const message = credential ? 'invalid agent credential' : 'missing bearer token';
+      response.status(401).json({ status: 401, error: 'UnauthorizedException', message });
+      return;
+    }
+    await handler(gateway, agent.clusterId, request, response);
+  }
+}
+
+/** body-parser's own errors (invalid JSON 400, too large 413, …) as problem bodies; undefined for others. */
+function bodyParserProblem(error: unknown): { status: number; error: string; message: string } | undefined {
+  const { status, type, expose, message } = (error ?? {}) as { status?: unknown; type?: unknown; expose?: unknown; message?: unknown };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') return undefined;
+  return { status, error: type, message: typeof message === 'string' ? message : 'bad request body' };
+}
