@@ -9,6 +9,8 @@ import { type Agent, AgentClient, closeFleet, startFleet } from './fleet.js';
  * of BENCH_FANIN_REPORTS agents (3,000) POSTs a status report (`/agent/v1/status`, its Application
  * and object), BENCH_FANIN_CONCURRENCY (100) at a time, polls still held: status rows stored per
  * second and the POST latency; the baseline is the same reports sent one at a time (a fifteenth).
+ * Then the same agents each send a heartbeat (`/agent/v1/heartbeat`, one round unmeasured first:
+ * its new Kubernetes version re-plans each cluster), against the same baseline.
  * The agent's own footprint comes from the agent-apply scenario (`run.ts` puts them together).
  */
 
@@ -81,7 +83,10 @@ async function main(): Promise<void> {
         },
       ],
     });
-    const fanIn = async (agents: readonly Agent[], width: number, health: string) => {
+    const fanIn = (agents: readonly Agent[], width: number, health: string) =>
+      send(agents, width, (agent) => ['/agent/v1/status', report(agent, health)]);
+    /** Every agent of `agents` sends one request, `width` at a time; rows are the 204 answers. */
+    const send = async (agents: readonly Agent[], width: number, request: (agent: Agent) => [string, unknown]) => {
       const latencies: number[] = [];
       let errors = 0;
       const postgresBefore = cpuMsByName('postgres');
@@ -89,7 +94,8 @@ async function main(): Promise<void> {
       const started = performance.now();
       await pool(agents, width, async (agent) => {
         const sent = performance.now();
-        const response = await client.request(agent, 'POST', '/agent/v1/status', report(agent, health)).catch(() => undefined);
+        const [path, body] = request(agent);
+        const response = await client.request(agent, 'POST', path, body).catch(() => undefined);
         if (response?.status === 204) latencies.push(response.at - sent);
         else errors++;
       });
@@ -112,6 +118,19 @@ async function main(): Promise<void> {
     log(`fan-in baseline: ${JSON.stringify(baseline)}`);
     const fanInResult = await fleet.profile('fan-in', () => fanIn(reporting, CONCURRENCY, 'Healthy'));
     log(`fan-in: ${JSON.stringify(fanInResult)}`);
+    // Heartbeats: every agent sends one every 30 s, so 10,000 clusters send 333 a second.
+    const beat = (agent: Agent): [string, unknown] => [
+      '/agent/v1/heartbeat',
+      { kubeVersion: 'v1.31.0', agentVersion: `bench-${agent.name}` },
+    ];
+    // The first heartbeat with a Kubernetes version re-plans the cluster (Helm renders for it);
+    // measured are the ones after, which repeat it, as they do all day.
+    await send(reporting, CONCURRENCY, beat);
+    await quiet([api, worker], { timeoutMs: 120_000 });
+    const heartbeatBaseline = await send(sample, 1, beat);
+    log(`heartbeat baseline: ${JSON.stringify(heartbeatBaseline)}`);
+    const heartbeats = await fleet.profile('heartbeats', () => send(reporting, CONCURRENCY, beat));
+    log(`heartbeats: ${JSON.stringify(heartbeats)}`);
     closing = true;
     emit({
       scenario: 'footprints',
@@ -127,6 +146,8 @@ async function main(): Promise<void> {
       fanIn: fanInResult,
       fanInBaseline: baseline,
       fanInRatio: fanInResult.rowsPerSecond / baseline.rowsPerSecond,
+      heartbeats,
+      heartbeatBaseline,
     });
   } finally {
     await closeFleet(fleet, client);

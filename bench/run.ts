@@ -388,7 +388,7 @@ const scenarios: Scenario[] = [
   },
   {
     key: 'footprints',
-    title: 'footprints: hub RSS by fleet size, status fan-in (agent RSS: from agent apply)',
+    title: 'footprints: hub RSS by fleet size, status and heartbeat fan-in (agent RSS: from agent apply)',
     runs: [{ label: 'footprints', script: 'footprints.js' }],
     report(r) {
       const f = r.get('footprints') as Json;
@@ -419,6 +419,18 @@ const scenarios: Scenario[] = [
             [fanRow(`${n(fan.concurrency)} agents reporting at once`, fan), fanRow('baseline: one report at a time', base)],
           ),
           '',
+          ...(f.heartbeats
+            ? [
+                ...table(
+                  ['heartbeat fan-in (POST /agent/v1/heartbeat)', 'beats', 'time', 'beats/s', 'p50', 'p95', 'p99', 'max', 'errors'],
+                  [
+                    fanRow(`${n((f.heartbeats as Json).concurrency)} agents at once`, f.heartbeats as Json),
+                    fanRow('baseline: one at a time', f.heartbeatBaseline as Json),
+                  ],
+                ),
+                '',
+              ]
+            : []),
           `API RSS during the fan-in: ${mib(get(fan, 'apiRssMiB', 'before'))} → ${mib(get(fan, 'apiRssMiB', 'after'))}; Postgres CPU ${n(fan.postgresCpuSeconds, 1)} s. Agent footprint: see agent apply.`,
         ],
         ratio: { value: f.fanInRatio as number, against: 'status reports one at a time (rows/s)' },

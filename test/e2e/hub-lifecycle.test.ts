@@ -400,7 +400,7 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
   });
 
   // The poll is served before Nest's router (agent-fast-path.ts): the same rules must hold there.
-  it('lets go of a poll the agent hung up on, refuses bad queries and reports by field, and times every poll and report', async () => {
+  it('lets go of a poll the agent hung up on, refuses bad queries, reports and heartbeats by field, and times each', async () => {
     const metrics = async (): Promise<string> =>
       (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
     const waiting = async (): Promise<number> => Number(/^flotilla_agents_waiting (\d+)$/m.exec(await metrics())?.[1] ?? Number.NaN);
@@ -447,6 +447,14 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
       JSON.stringify(apps),
     );
 
+    // And heartbeats: an unknown field is named, nothing is stored for it.
+    const badBeat = await agent.post('/agent/v1/heartbeat', { kubeVersion: 'v1.99.0', uptime: 5 });
+    assert.equal(badBeat.status, 400, JSON.stringify(badBeat.body));
+    assert.match(JSON.stringify(badBeat.body), /uptime/);
+    assert.notEqual((await hubClient(hub.url, ADMIN_TOKEN).get('/api/v1/clusters/edge-1')).body.kubeVersion, 'v1.99.0');
+    assert.equal((await hubClient(hub.url).post('/agent/v1/heartbeat', {})).status, 401);
+    assert.equal((await agent.post('/agent/v1/heartbeat', {})).status, 204);
+
     const codesOf = async (method: string, route: string): Promise<Map<string, number>> => {
       const pattern = new RegExp(
         `^flotilla_http_request_duration_seconds_count\\{method="${method}",route="${route.replaceAll('/', '\\/')}",code="(\\d+)"\\} (\\d+)$`,
@@ -460,6 +468,8 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
     const reports = await codesOf('POST', '/agent/v1/status');
     for (const code of ['204', '400', '401'])
       assert.ok((reports.get(code) ?? 0) > 0, `reports answered ${code} are timed: ${[...reports]}`);
+    const beats = await codesOf('POST', '/agent/v1/heartbeat');
+    for (const code of ['204', '400', '401']) assert.ok((beats.get(code) ?? 0) > 0, `heartbeats answered ${code} are timed: ${[...beats]}`);
   });
 });
 

@@ -114,7 +114,7 @@ describe('status reports sent together', { timeout: 120_000 }, () => {
     );
   });
 
-  it('answers 401 to a cluster deleted meanwhile, and stores the others', async () => {
+  it('answers 401 to reports and heartbeats of a cluster deleted meanwhile, and stores the others', async () => {
     const admin = hubClient(hub.url, ADMIN_TOKEN);
     const [gone, goneAgent] = [...agents.entries()][3] as [string, ReturnType<typeof hubClient>];
     const [kept, keptAgent] = [...agents.entries()][4] as [string, ReturnType<typeof hubClient>];
@@ -122,10 +122,12 @@ describe('status reports sent together', { timeout: 120_000 }, () => {
     const answers = await Promise.all([
       goneAgent.post('/agent/v1/status', { revision: 40, applications: [app('web')] }),
       keptAgent.post('/agent/v1/status', { revision: 40, applications: [app('web')] }),
+      goneAgent.post('/agent/v1/heartbeat', {}),
+      keptAgent.post('/agent/v1/heartbeat', {}),
     ]);
     assert.deepEqual(
       answers.map((a) => a.status),
-      [401, 204],
+      [401, 204, 401, 204],
     );
     assert.deepEqual(
       (await statuses(kept)).map((s) => [s.application, s.revision]),

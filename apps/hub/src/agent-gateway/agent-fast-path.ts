@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { statusReportSchema } from '#contracts';
+import { heartbeatSchema, statusReportSchema } from '#contracts';
 import { TokenService } from '../auth/token.service.js';
 import { problemOf } from '../common/error.filter.js';
 import { parseBody } from '../common/validation.js';
@@ -10,6 +10,7 @@ import { AgentGatewayService } from './agent-gateway.service.js';
 
 export const PLAN_ROUTE = '/agent/v1/plan';
 export const STATUS_ROUTE = '/agent/v1/status';
+export const HEARTBEAT_ROUTE = '/agent/v1/heartbeat';
 /** The same limit as the API's own JSON parser (hub.ts). */
 const BODY_LIMIT = '20mb';
 
@@ -59,14 +60,21 @@ export async function answerStatusReport(
   response.status(204).end();
 }
 
+/** Stores one heartbeat of an authenticated agent: 204, or a problem body. */
+export async function answerHeartbeat(gateway: AgentGatewayService, clusterId: string, body: unknown, response: Response): Promise<void> {
+  await gateway.heartbeat(clusterId, parseBody(heartbeatSchema, body));
+  response.status(204).end();
+}
+
 type Handler = (gateway: AgentGatewayService, clusterId: string, request: Request, response: Response) => Promise<void>;
 
 /**
  * The agent routes every agent calls all the time, served before Nest's router:
  * `GET /agent/v1/plan` (each agent holds one for up to minutes: through Nest, a held poll also
  * kept its guard, interceptor and rxjs pipeline alive, about half of its memory) and
- * `POST /agent/v1/status` (Nest's per-request pipeline cost about 0.9 ms of the API's CPU per
- * report, the bottleneck when thousands of agents report at once). See docs/benchmarks.md.
+ * `POST /agent/v1/status` and `POST /agent/v1/heartbeat` (Nest's per-request pipeline cost
+ * about 0.9 ms of the API's CPU per request, the bottleneck when thousands of agents report at
+ * once, and every agent heartbeats every 30 s). See docs/benchmarks.md.
  * Same rules as the controller routes, which document them in the OpenAPI: an agent
  * credential (401 otherwise), its own cluster only, requests timed in
  * `flotilla_http_request_duration_seconds`, errors as problem bodies.
@@ -79,6 +87,10 @@ export function agentFastPathMiddleware(app: INestApplication): (request: Reques
   const routes = new Map<string, { route: string; handler: Handler; json: boolean }>([
     [`GET ${PLAN_ROUTE}`, { route: PLAN_ROUTE, json: false, handler: (g, id, req, res) => answerPlanPoll(g, id, req.query, res) }],
     [`POST ${STATUS_ROUTE}`, { route: STATUS_ROUTE, json: true, handler: (g, id, req, res) => answerStatusReport(g, id, req.body, res) }],
+    [
+      `POST ${HEARTBEAT_ROUTE}`,
+      { route: HEARTBEAT_ROUTE, json: true, handler: (g, id, req, res) => answerHeartbeat(g, id, req.body, res) },
+    ],
   ]);
   return (request, response, next) => {
     const served = routes.get(`${request.method} ${request.path}`);

@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { heartbeatSchema, type RegisterResponse, registerRequestSchema } from '#contracts';
+import { type RegisterResponse, registerRequestSchema } from '#contracts';
 import { Allow } from '../auth/access.decorator.js';
 import { CurrentAgent } from '../auth/principal.decorator.js';
 import type { AgentPrincipal } from '../auth/principal.js';
 import { parseBody } from '../common/validation.js';
-import { answerPlanPoll, answerStatusReport } from './agent-fast-path.js';
+import { answerHeartbeat, answerPlanPoll, answerStatusReport } from './agent-fast-path.js';
 import { AgentGatewayService } from './agent-gateway.service.js';
 
 /** The agent gateway: an agent's credential opens its own cluster and nothing else. */
@@ -55,11 +55,13 @@ export class AgentGatewayController {
     return answerStatusReport(this.gateway, agent.clusterId, body, response);
   }
 
+  /** Served by `agentFastPathMiddleware` too (agent-fast-path.ts): every agent sends one every 30 s. */
   @Post('heartbeat')
   @Allow('agent')
   @ApiBearerAuth()
-  @HttpCode(204)
-  async heartbeat(@CurrentAgent() agent: AgentPrincipal, @Body() body: unknown): Promise<void> {
-    await this.gateway.heartbeat(agent.clusterId, parseBody(heartbeatSchema, body));
+  @ApiOperation({ summary: "Tell the hub this cluster's agent is alive, with its Kubernetes version and APIs" })
+  @ApiNoContentResponse({ description: 'stored' })
+  heartbeat(@CurrentAgent() agent: AgentPrincipal, @Body() body: unknown, @Res() response: Response): Promise<void> {
+    return answerHeartbeat(this.gateway, agent.clusterId, body, response);
   }
 }

@@ -160,23 +160,24 @@ export class AgentGatewayService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Marks the cluster connected and stores its Kubernetes version and APIs: one prepared
+   * statement, because every agent sends one every 30 s (333 a second at 10,000 clusters).
+   */
   async heartbeat(clusterId: string, beat: Heartbeat): Promise<void> {
-    const before = await this.prisma.cluster.findUniqueOrThrow({
-      where: { id: clusterId },
-      select: { kubeVersion: true, apiVersions: true },
-    });
-    await this.prisma.cluster.update({
-      where: { id: clusterId },
-      data: {
-        lastHeartbeatAt: new Date(),
-        state: 'connected',
-        ...(beat.kubeVersion ? { kubeVersion: beat.kubeVersion } : {}),
-        ...(beat.apiVersions ? { apiVersions: beat.apiVersions } : {}),
-      },
-    });
+    const [row] = await this.prisma.hotQuery<{ changed: boolean }>(
+      'agent-heartbeat',
+      `WITH before AS (SELECT id, "kubeVersion", "apiVersions" FROM "Cluster" WHERE id = $1 FOR NO KEY UPDATE)
+       UPDATE "Cluster" c
+          SET "lastHeartbeatAt" = now() AT TIME ZONE 'UTC', state = 'connected',
+              "kubeVersion" = COALESCE($2, c."kubeVersion"), "apiVersions" = COALESCE($3::jsonb, c."apiVersions")
+         FROM before WHERE c.id = before.id
+       RETURNING (c."kubeVersion" IS DISTINCT FROM before."kubeVersion"
+               OR c."apiVersions" IS DISTINCT FROM before."apiVersions") AS changed`,
+      [clusterId, beat.kubeVersion ?? null, beat.apiVersions ? JSON.stringify(beat.apiVersions) : null],
+    );
+    if (!row) throw new UnauthorizedException('this cluster no longer exists');
     // Helm renders for the cluster's version and APIs: when they change, so may the plan.
-    const versionChanged = beat.kubeVersion !== undefined && beat.kubeVersion !== before.kubeVersion;
-    const apisChanged = beat.apiVersions !== undefined && JSON.stringify(beat.apiVersions) !== JSON.stringify(before.apiVersions);
-    if (versionChanged || apisChanged) await this.triggers.planClusters([clusterId]);
+    if (row.changed) await this.triggers.planClusters([clusterId]);
   }
 }
