@@ -44,9 +44,14 @@ export async function answerPlanPoll(gateway: AgentGatewayService, clusterId: st
   if (connection.closed) return;
   // A hub on its way down lets go of the agent's connection; the agent polls the next replica.
   if (gateway.draining) response.setHeader('connection', 'close');
-  // The body comes serialised from Postgres: sent as is, not parsed and stringified again.
-  if (next) response.status(200).type('application/json').send(next.body);
-  else response.status(204).end();
+  // The body comes serialised from Postgres: sent as is, not parsed and stringified again, and
+  // with plain node:http calls: express's send() would also hash it for an ETag no agent uses.
+  if (next) {
+    response.statusCode = 200;
+    response.setHeader('content-type', 'application/json; charset=utf-8');
+    response.setHeader('content-length', Buffer.byteLength(next.body));
+    response.end(next.body);
+  } else response.status(204).end();
 }
 
 /** Stores one status report of an authenticated agent: 204, or a problem body. */
