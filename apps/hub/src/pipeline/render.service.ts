@@ -66,7 +66,10 @@ export class RenderService {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;
+    // Phase timings go into the render's log line: where a slow fleet-wide change spends its time.
+    const started = performance.now();
     const clusters = await readClusters(this.prisma);
+    const read = performance.now();
     const infos = clusters.map(clusterInfo);
     if (appSet.planAllClusters) for (const url of appSet.repositories as string[]) this.git.invalidate(url);
 
@@ -120,6 +123,7 @@ export class RenderService {
       return 'failed';
     }
 
+    const rendered = performance.now();
     const place = placement(clusters, infos);
     const rows = applications.map((application, i) => ({
       name: application.metadata.name,
@@ -140,12 +144,14 @@ export class RenderService {
       previews,
     );
     if (affected === undefined) return 'stale';
+    const stored = performance.now();
     if (renderer) this.renderers.set(appSet.id, documentHash, generation, renderer);
     else this.renderers.delete(appSet.id);
     await this.triggers.enqueuePlans(affected.plans);
     await this.feedback.enqueue(affected.changedPreviews);
     this.logger.log(
-      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.plans.length} clusters to plan`,
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.plans.length} clusters to plan` +
+        ` (ms: clusters read ${ms(read - started)}, rendered ${ms(rendered - read)}, stored ${ms(stored - rendered)}, queued ${ms(performance.now() - stored)})`,
     );
     return 'rendered';
   }
@@ -251,13 +257,14 @@ export class RenderService {
         [incoming],
       );
       // The rows replaced: all of the set's, or only the names that changed.
-      const replaced = partial ? `"appSetId" = $1::uuid AND name = ANY($2::text[])` : `"appSetId" = $1::uuid`;
+      const replaced = (table: string) =>
+        partial ? `${table}."appSetId" = $1::uuid AND ${table}.name = ANY($2::text[])` : `${table}."appSetId" = $1::uuid`;
       const replacedParams = partial ? [appSetId, partial.names] : [appSetId];
       // Clusters whose Applications changed (compared as jsonb: key order does not matter),
       // on both sides of an Application that moved; every cluster reached with planAll.
       const affected = await client.query<{ clusterId: string }>(
         `SELECT DISTINCT c."clusterId"
-           FROM (SELECT name, "clusterId", application FROM "GeneratedApplication" WHERE ${replaced}) AS o
+           FROM (SELECT name, "clusterId", application FROM "GeneratedApplication" g WHERE ${replaced('g')}) AS o
            FULL JOIN incoming_applications AS i USING (name)
            CROSS JOIN LATERAL (VALUES (o."clusterId"), (i."clusterId")) AS c("clusterId")
           WHERE c."clusterId" IS NOT NULL
@@ -265,10 +272,22 @@ export class RenderService {
                  OR o."clusterId" IS DISTINCT FROM i."clusterId" OR o.application IS DISTINCT FROM i.application)`,
         [...replacedParams, planAll],
       );
-      await client.query(`DELETE FROM "GeneratedApplication" WHERE ${replaced}`, replacedParams);
+      // Only what changed is written: a git commit that leaves the Applications as they were
+      // (the usual case: the commit moves in the plans) rewrites no rows at all.
       await client.query(
-        `INSERT INTO "GeneratedApplication" (id, "appSetId", name, "clusterId", application, params, "previewId")
-         SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications`,
+        `DELETE FROM "GeneratedApplication" g
+          WHERE ${replaced('g')}
+            AND NOT EXISTS (SELECT 1 FROM incoming_applications i WHERE i.name = g.name)`,
+        replacedParams,
+      );
+      await client.query(
+        `INSERT INTO "GeneratedApplication" AS g (id, "appSetId", name, "clusterId", application, params, "previewId")
+         SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications
+         ON CONFLICT ("appSetId", name) DO UPDATE
+            SET "clusterId" = EXCLUDED."clusterId", application = EXCLUDED.application, params = EXCLUDED.params,
+                "previewId" = EXCLUDED."previewId"
+          WHERE (g."clusterId", g.application, g.params, g."previewId")
+                IS DISTINCT FROM (EXCLUDED."clusterId", EXCLUDED.application, EXCLUDED.params, EXCLUDED."previewId")`,
         [appSetId],
       );
       const now = new Date();
@@ -374,3 +393,5 @@ function repositoriesOf(applications: Application[]): string[] {
   }
   return [...urls].sort();
 }
+
+const ms = (value: number): string => value.toFixed(0);
