@@ -18,18 +18,18 @@ export type PipelineCluster = Pick<
   | 'plannedGeneration'
 >;
 
+const CLUSTER_COLUMNS = `id, name, server, project, labels, annotations, "kubeVersion", "apiVersions", "desiredPlanGeneration", "plannedGeneration"`;
+
 /**
- * Clusters for the render and plan jobs (all of them, or those with `ids`), by one plain
- * query: Prisma's query compiler costs more than the read itself at fleet size.
+ * Clusters for the render and plan jobs (all of them, or those with `ids`), by one prepared
+ * statement on the pg pool: Prisma's query compiler costs more than the read itself at fleet size.
  */
 export function readClusters(prisma: PrismaService, ids?: readonly string[]): Promise<PipelineCluster[]> {
   return ids
-    ? prisma.$queryRaw<PipelineCluster[]>`
-        SELECT id, name, server, project, labels, annotations, "kubeVersion", "apiVersions", "desiredPlanGeneration", "plannedGeneration"
-          FROM "Cluster" WHERE id = ANY(${[...ids]}::uuid[])`
-    : prisma.$queryRaw<PipelineCluster[]>`
-        SELECT id, name, server, project, labels, annotations, "kubeVersion", "apiVersions", "desiredPlanGeneration", "plannedGeneration"
-          FROM "Cluster"`;
+    ? prisma.hotQuery<PipelineCluster>('pipeline-clusters-by-id', `SELECT ${CLUSTER_COLUMNS} FROM "Cluster" WHERE id = ANY($1::uuid[])`, [
+        [...ids],
+      ])
+    : prisma.hotQuery<PipelineCluster>('pipeline-clusters', `SELECT ${CLUSTER_COLUMNS} FROM "Cluster"`, []);
 }
 
 /**
