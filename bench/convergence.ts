@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       }
     };
     const all = agents.map((agent) => converge(agent).catch((error: NodeJS.ErrnoException) => failed(error.code ?? error.message)));
-    await sleep(1_000);
+    await fleet.awaitWaiting(AGENTS);
     await quiet([api], { timeoutMs: 120_000 });
     log('polls held');
 

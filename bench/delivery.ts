@@ -25,20 +25,27 @@ async function main(): Promise<void> {
     const errors = new Tally();
     const failed = (kind: string) => errors.add(kind);
     const receipts: number[] = [];
+    /** Each agent's receipt, from its cluster's announcement (the revision stored and published): delivery's own leg. */
+    const fromAnnouncement: number[] = [];
+    const announced = await fleet.announcements();
     let changedAt = 0;
     onStopped(async () => `delivery: ${receipts.length} of ${AGENTS} agents had the change; errors ${JSON.stringify(errors.counts)}`);
     const polls = agents.map((agent) =>
       client.poll(agent, current.get(agent.name) as number).then(
         (response) => {
-          if (response.status === 200 && response.body.includes('Version=2')) receipts.push(since(changedAt, response.at));
-          else failed(response.status === 200 ? 'stale plan' : `HTTP ${response.status}`);
+          if (response.status === 200 && response.body.includes('Version=2')) {
+            receipts.push(since(changedAt, response.at));
+            const at = announced.announcedAt.get(agent.name);
+            if (at === undefined) failed('received before announced');
+            else fromAnnouncement.push(since(at, response.at));
+          } else failed(response.status === 200 ? 'stale plan' : `HTTP ${response.status}`);
         },
         (error: NodeJS.ErrnoException) => failed(error.code ?? error.message),
       ),
     );
     // Let the poll storm settle: every agent is then waiting on the hub.
     const settle = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await fleet.awaitWaiting(AGENTS);
       await quiet([api], { timeoutMs: 120_000 });
     };
     // With BENCH_HUB_PROFILE, also the API's live heap (after a full GC) before and with the polls held.
@@ -56,8 +63,10 @@ async function main(): Promise<void> {
       await Promise.all(polls);
     });
     const cpuAfter = cpu();
+    announced.close();
     const latency = latencyStats(receipts);
-    log(`delivered: ${JSON.stringify(latency)}`);
+    const leg = latencyStats(fromAnnouncement);
+    log(`delivered: ${JSON.stringify(latency)}; from announcement: ${JSON.stringify(leg)}`);
     emit({
       scenario: 'delivery',
       agents: AGENTS,
@@ -65,6 +74,8 @@ async function main(): Promise<void> {
       errors: errors.total,
       errorKinds: errors.counts,
       latency,
+      /** From each cluster's announcement to its agent's receipt (the pipeline before it: render, store, plan). */
+      fromAnnouncement: leg,
       agentsPerSecond: receipts.length / (latency.maxMs / 1000),
       apiRssBeforePollsMiB: before.api,
       apiRssHeldMiB: held.api,

@@ -1,19 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
+import type { Agent, AgentClient } from './agent-client.js';
 import { onStopped, quiet, rssMiB } from './common.js';
+
+export { type Agent, AgentClient, type Received } from './agent-client.js';
 
 /**
  * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
  * process (holding the agents' polls) and a worker process on a fresh database and Redis
  * prefix, a git server on loopback holding one plain-YAML application, registered clusters
- * and simulated agents on `node:http` (cheap: they share the hub's two cores).
+ * and simulated agents on raw sockets (agent-client.ts: cheap, as they share the hub's two cores).
  *
  * Clusters are registered in bulk: one through the API (create, bootstrap token, register),
  * which also tells the hub the fleet changed, and the rest inserted into Postgres with their
@@ -29,11 +31,6 @@ export interface LiveMemory {
   heapUsedMiB: number;
   externalMiB: number;
   arrayBuffersMiB: number;
-}
-
-export interface Agent {
-  name: string;
-  credential: string;
 }
 
 export interface Fleet {
@@ -56,6 +53,19 @@ export interface Fleet {
   waitForPlans(agents: readonly Agent[], marker: string, timeoutMs?: number): Promise<Map<string, number>>;
   /** Sends a signed git push webhook for the application repository. */
   pushed(): Promise<void>;
+  /**
+   * Waits until the API holds `count` agents' long-polls (its `flotilla_agents_waiting` gauge),
+   * so a scenario's clock starts with every agent waiting, not with connections still queued
+   * in the kernel.
+   */
+  awaitWaiting(count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Listens to the hub's plan announcements (the Redis message a plan job publishes after
+   * storing its batch's revisions): `announcedAt` maps each agent's name to when (performance.now())
+   * its cluster's first announcement since the call arrived. Delivery's own leg is the time
+   * from there to the agent's receipt.
+   */
+  announcements(): Promise<{ announcedAt: Map<string, number>; close(): void }>;
   /**
    * With BENCH_HUB_PROFILE=<dir>: V8 CPU profiles of the API and worker processes while `work`
    * runs, written to <dir>/<name>-api.cpuprofile and -worker.cpuprofile (see bench/profile.ts).
@@ -320,6 +330,32 @@ spec:
     }
   };
 
+  const awaitWaiting = async (count: number, timeoutMs = 120_000): Promise<void> => {
+    const until = performance.now() + timeoutMs;
+    let waiting = -1;
+    while (performance.now() < until) {
+      const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${admin}` } }).then((r) => r.text());
+      waiting = Number(/^flotilla_agents_waiting (\d+)/m.exec(metrics)?.[1] ?? -1);
+      if (waiting >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`only ${waiting} of ${count} agents hold a poll after ${timeoutMs} ms`);
+  };
+  const announcements: Fleet['announcements'] = async () => {
+    const { rows } = await bench.query<{ id: string; name: string }>('SELECT id, name FROM "Cluster"');
+    const names = new Map(rows.map((row) => [row.id, row.name]));
+    const announcedAt = new Map<string, number>();
+    const subscriber = new Redis(REDIS);
+    subscriber.on('message', (_channel: string, clusterIds: string) => {
+      const at = performance.now();
+      for (const id of clusterIds.split(',')) {
+        const name = names.get(id);
+        if (name !== undefined && !announcedAt.has(name)) announcedAt.set(name, at);
+      }
+    });
+    await subscriber.subscribe(`${prefix}:plan-revisions`);
+    return { announcedAt, close: () => subscriber.disconnect() };
+  };
   const pushed = async (): Promise<void> => {
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: git.url('apps.git') } });
     const response = await fetch(`${base}/hooks/git`, {
@@ -395,6 +431,8 @@ spec:
     putAppSet,
     waitForPlans,
     pushed,
+    awaitWaiting,
+    announcements,
     profile,
     ...(profileDir ? { liveHeap } : {}),
     hubErrors: () => ({ ...errors }),
@@ -434,115 +472,6 @@ class Inspector {
 
   close(): void {
     this.socket.close();
-  }
-}
-
-export interface Received {
-  status: number;
-  /** performance.now() when the response headers arrived. */
-  at: number;
-  body: string;
-}
-
-/** HTTP of simulated agents: one keep-alive connection each, `node:http` (cheaper than fetch on shared cores). */
-export class AgentClient {
-  private readonly connections: http.Agent;
-  private readonly url: URL;
-  /** New connections being opened now, and requests waiting to open one (see `request`). */
-  private opening = 0;
-  private readonly waitingToOpen: Array<() => void> = [];
-  /** Requests sent again after a network error (connection refused, reset or timed out), as an agent retries. */
-  retries = 0;
-  /** Set when the scenario ends: requests failing then are not retried. */
-  closing = false;
-
-  /**
-   * `sockets`: connections kept (one per agent). At most `opening` connections are opened at
-   * once: 10,000 agents connecting in the same millisecond overflow the listen backlog
-   * (SYNs dropped, connects timing out), which a real fleet, whose agents start at different
-   * times, does not do.
-   */
-  constructor(
-    base: string,
-    sockets: number,
-    private readonly maxOpening = 200,
-  ) {
-    this.url = new URL(base);
-    this.connections = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
-  }
-
-  private async slot(): Promise<void> {
-    if (this.opening >= this.maxOpening) await new Promise<void>((resolve) => this.waitingToOpen.push(resolve));
-    this.opening++;
-  }
-
-  private release(): void {
-    this.opening--;
-    this.waitingToOpen.shift()?.();
-  }
-
-  /** One request; a network error (before an answer) is retried as the agent does (500 ms doubling to 10 s, jittered). */
-  async request(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
-    for (let pause = 500; ; pause = Math.min(10_000, pause * 2)) {
-      try {
-        return await this.once(agent, method, path, body);
-      } catch (error) {
-        if (this.closing) throw error;
-        this.retries++;
-        await new Promise((resolve) => setTimeout(resolve, pause / 2 + Math.random() * (pause / 2)));
-      }
-    }
-  }
-
-  private async once(agent: Agent, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Received> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    await this.slot();
-    return new Promise((resolve, reject) => {
-      let released = false;
-      const release = () => {
-        if (!released) this.release();
-        released = true;
-      };
-      const request = http.request(
-        {
-          host: this.url.hostname,
-          port: this.url.port,
-          method,
-          path,
-          agent: this.connections,
-          headers: {
-            authorization: `Bearer ${agent.credential}`,
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (response) => {
-          const at = performance.now();
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, at, body: Buffer.concat(chunks).toString('utf8') }));
-          response.on('error', reject);
-        },
-      );
-      request.on('socket', (socket) => {
-        if (socket.connecting) socket.once('connect', release);
-        else release(); // a kept-alive connection
-      });
-      request.on('error', (error) => {
-        release();
-        reject(error);
-      });
-      request.end(payload);
-    });
-  }
-
-  /** Long-polls for a revision newer than `after`. */
-  poll(agent: Agent, after: number, waitSeconds = 280): Promise<Received> {
-    return this.request(agent, 'GET', `/agent/v1/plan?after=${after}&waitSeconds=${waitSeconds}`);
-  }
-
-  destroy(): void {
-    this.closing = true;
-    this.connections.destroy();
   }
 }
 

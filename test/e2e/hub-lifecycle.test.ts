@@ -434,6 +434,20 @@ describe('hub lifecycle: plans follow the Kubernetes version agents report', () 
     });
     assert.equal(notJson.status, 400);
     assert.equal(((await notJson.json()) as { error?: string }).error, 'entity.parse.failed');
+    assert.match(notJson.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, 'a request id on fast-path answers');
+    // The caller's request id is echoed on the fast path, as on every other route.
+    const traced = await fetch(`${hub.url}/agent/v1/plan?after=0&waitSeconds=0`, {
+      headers: { authorization: `Bearer ${agentCredential}`, 'x-request-id': 'agent-trace.42' },
+    });
+    assert.equal(traced.status, 200);
+    assert.equal(traced.headers.get('x-request-id'), 'agent-trace.42');
+    // Other methods on the agent routes, and other paths, still go through express and Nest.
+    const wrongMethod = await fetch(`${hub.url}/agent/v1/plan`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${agentCredential}` },
+    });
+    assert.equal(wrongMethod.status, 404);
+    assert.ok(wrongMethod.headers.get('x-request-id'), 'express still sets the request id');
     const anonymous = await hubClient(hub.url).post('/agent/v1/status', { revision: 1, applications: [] });
     assert.deepEqual([anonymous.status, anonymous.body.message], [401, 'missing bearer token']);
     const stored = await agent.post('/agent/v1/status', {

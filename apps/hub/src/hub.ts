@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { agentFastPathMiddleware } from './agent-gateway/agent-fast-path.js';
+import { requestIdOf, serveAgentFastPath } from './agent-gateway/agent-fast-path.js';
 import { TokenService } from './auth/token.service.js';
 import type { HubConfig } from './config/hub-config.js';
 import { applyMigrations } from './database/migrate.js';
@@ -32,20 +32,13 @@ export async function createHub(config: HubConfig, options: HubOptions = {}): Pr
   });
   // Every request carries an id (the caller's X-Request-Id when it is sane), echoed back and
   // logged with any failure, so a user's report and the hub's logs meet.
-  app.use(
-    (
-      request: { headers: Record<string, string | string[] | undefined>; id?: string },
-      response: { setHeader(n: string, v: string): void },
-      next: () => void,
-    ) => {
-      const given = request.headers['x-request-id'];
-      request.id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-      response.setHeader('x-request-id', request.id);
-      next();
-    },
-  );
-  // Agents' long-polls and status reports skip Nest's per-request pipeline (agent-fast-path.ts).
-  if (config.FLOTILLA_ROLES.includes('api')) app.use(agentFastPathMiddleware(app));
+  app.use((request: IncomingMessage & { id?: string }, response: ServerResponse, next: () => void) => {
+    request.id = requestIdOf(request.headers);
+    response.setHeader('x-request-id', request.id);
+    next();
+  });
+  // Agents' long-polls, status reports and heartbeats skip express and Nest (agent-fast-path.ts).
+  if (config.FLOTILLA_ROLES.includes('api')) serveAgentFastPath(app);
   app.useBodyParser('json', { limit: '20mb' });
   app.useBodyParser('text', { type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], limit: '5mb' });
   app.enableShutdownHooks();
