@@ -135,4 +135,32 @@ describe('incremental render after a cluster change', { timeout: 120_000 }, () =
       if (!name.endsWith('-c0')) assert.equal(row.version, full.get(name)?.version, `${name} was not written`);
     }
   });
+
+  // Agents' status reports join GeneratedApplication; a plan made from an empty table's
+  // statistics would scan all of its rows for every report (docs/benchmarks.md, session 6).
+  it('refreshes the table statistics after a render that writes many Applications', async () => {
+    const analyzed = async (): Promise<number> =>
+      Number(
+        (await db.query<{ n: string }>(`SELECT analyze_count AS n FROM pg_stat_user_tables WHERE relname = 'GeneratedApplication'`)).rows[0]
+          ?.n ?? 0,
+      );
+    const before = await analyzed();
+    const elements = Array.from({ length: 1_000 }, (_, i) => `{index: '${i}'}`).join(', ');
+    const many = `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: many, namespace: argocd}
+spec:
+  generators:
+  - list: {elements: [${elements}]}
+  template:
+    metadata: {name: 'many-{{index}}'}
+    spec:
+      project: default
+      source: {repoURL: 'https://git.example/apps.git', targetRevision: main, path: many}
+      destination: {server: 'https://c0.example', namespace: 'many-{{index}}'}
+`;
+    assert.equal((await admin.put('/api/v1/applicationsets', many, 'application/yaml')).status, 201);
+    await eventually(async () => ((await analyzed()) > before ? true : undefined), 30_000, 'an ANALYZE of GeneratedApplication');
+  });
 });

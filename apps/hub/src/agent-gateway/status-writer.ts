@@ -72,13 +72,12 @@ export class StatusWriter {
     const input = sorted.flatMap((report) =>
       report.applications.map((app) => ({ clusterId: report.clusterId, revision: report.revision, ...app })),
     );
-    const rows = await this.prisma.hotQuery<{
+    const rows = await this.prisma.plannedQuery<{
       clusterId: string;
       cluster: string;
       previous: PreviousStatus[] | null;
       previews: Record<string, string> | null;
     }>(
-      'status-reports',
       // Rows are locked in cluster id order (the array is sorted), as plan jobs lock them.
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($2::jsonb)

@@ -35,6 +35,18 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     return result.rows;
   }
 
+  /**
+   * One statement on the pg pool, planned by Postgres for each call with its parameters (an
+   * unnamed statement): for hot statements over tables that grow fast, such as status rows
+   * filling in as a new fleet's agents first report. A prepared statement's cached generic
+   * plan, chosen while the table was empty, keeps scanning it whole as it grows (see
+   * docs/benchmarks.md, "Session 6").
+   */
+  async plannedQuery<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    const result = await this.pool.query<T>({ text, values });
+    return result.rows;
+  }
+
   /** Runs `work` in one transaction on a pooled pg connection; rolls back if it throws. */
   async bulkTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();

@@ -69,8 +69,11 @@ export class PlanService {
       const behind = locked.filter((c) => c.plannedGeneration < (generations.get(c.id) ?? 0)).map((c) => c.id);
       if (behind.length === 0) return [];
       const { rows: latest } = await client.query<{ clusterId: string; revision: number; hash: string }>(
-        `SELECT DISTINCT ON ("clusterId") "clusterId", revision, hash FROM "PlanRevision"
-          WHERE "clusterId" = ANY($1::uuid[]) ORDER BY "clusterId", revision DESC`,
+        // Per cluster its newest row through the (clusterId, revision) index, whatever the table's statistics.
+        `SELECT k.id AS "clusterId", r.revision, r.hash
+           FROM unnest($1::uuid[]) AS k(id)
+           CROSS JOIN LATERAL (SELECT revision, hash FROM "PlanRevision"
+                                WHERE "clusterId" = k.id ORDER BY revision DESC LIMIT 1) AS r`,
         [behind],
       );
       const previous = new Map(latest.map((r) => [r.clusterId, r]));

@@ -29,6 +29,8 @@ import { RendererCache } from './renderer-cache.js';
 import { markPlansOutdated, TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
+/** Rows a render writes (inserted, changed or deleted) from which it refreshes the table's statistics. */
+const ANALYZE_AFTER_ROWS = 1_000;
 
 /**
  * The render job: an ApplicationSet's newest document → its Applications, stored, and the
@@ -149,6 +151,10 @@ export class RenderService {
     else this.renderers.delete(appSet.id);
     await this.triggers.enqueuePlans(affected.plans);
     await this.feedback.enqueue(affected.changedPreviews);
+    // After a bulk write, fresh statistics: agents' status reports join these rows, and a plan
+    // made from stale ones (an empty table's) scans all of them for every report. Autovacuum
+    // would get there, but up to a minute later.
+    if (affected.rowsWritten >= ANALYZE_AFTER_ROWS) await this.prisma.$executeRawUnsafe('ANALYZE "GeneratedApplication"');
     this.logger.log(
       `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.plans.length} clusters to plan` +
         ` (ms: clusters read ${ms(read - started)}, rendered ${ms(rendered - read)}, stored ${ms(stored - rendered)}, queued ${ms(performance.now() - stored)})`,
@@ -228,7 +234,7 @@ export class RenderService {
     previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
     /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
     partial?: { names: string[]; total: number; repositories: string[] },
-  ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[] } | undefined> {
+  ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[]; rowsWritten: number } | undefined> {
     // On the pg pool, not Prisma's raw-query path: the Applications go to Postgres as one JSON
     // parameter (Prisma copies and escapes large parameters element by element: ~3 s for 10,000).
     return this.prisma.bulkTransaction(async (client) => {
@@ -274,13 +280,13 @@ export class RenderService {
       );
       // Only what changed is written: a git commit that leaves the Applications as they were
       // (the usual case: the commit moves in the plans) rewrites no rows at all.
-      await client.query(
+      const deleted = await client.query(
         `DELETE FROM "GeneratedApplication" g
           WHERE ${replaced('g')}
             AND NOT EXISTS (SELECT 1 FROM incoming_applications i WHERE i.name = g.name)`,
         replacedParams,
       );
-      await client.query(
+      const written = await client.query(
         `INSERT INTO "GeneratedApplication" AS g (id, "appSetId", name, "clusterId", application, params, "previewId")
          SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications
          ON CONFLICT ("appSetId", name) DO UPDATE
@@ -324,7 +330,7 @@ export class RenderService {
         client,
         affected.rows.map((r) => r.clusterId),
       );
-      return { plans, changedPreviews: stored.changed };
+      return { plans, changedPreviews: stored.changed, rowsWritten: (deleted.rowCount ?? 0) + (written.rowCount ?? 0) };
     });
   }
 
