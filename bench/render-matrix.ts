@@ -10,6 +10,7 @@ import { matrixAppSet, matrixCluster } from './matrix-fleet.js';
  *   matrix   — `flotilla render` of a clusters × list matrix (the product path)
  *   naive    — the same Applications the way Argo CD's fasttemplate path makes them: template
  *              to JSON text, compiled and substituted per Application, parsed back (the baseline)
+ *   floor    — the same Applications as hand-written object literals (no renderer at all)
  * Prints one JSON line: {scenario, applications, seconds, appsPerSecond, peakRssMiB}.
  */
 
@@ -61,7 +62,39 @@ async function naive(): Promise<number> {
   return out.length;
 }
 
-const scenarios: Record<string, () => Promise<number>> = { matrix, naive };
+/**
+ * A floor, not a renderer: the same 500,000 Applications written out as object literals by
+ * hand, with no template, generator, validation or name check. What it costs is the least any
+ * renderer that hands out real Application objects can cost here, so naive ÷ floor bounds the
+ * ratio any renderer can reach against the baseline.
+ */
+async function floor(): Promise<number> {
+  const elements = Array.from({ length: ELEMENTS }, (_, i) => ({ app: `app-${i}`, chart: `chart-${i % 7}`, team: `team-${i % 5}` }));
+  const out: unknown[] = [];
+  for (const cluster of clusters()) {
+    for (const element of elements) {
+      out.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: {
+          name: `${element.app}-${cluster.name}`,
+          namespace: 'argocd',
+          labels: { team: element.team, region: cluster.labels.region },
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project: element.team,
+          source: { repoURL: 'https://git.example.com/platform/charts.git', targetRevision: 'main', path: `charts/${element.chart}` },
+          destination: { server: cluster.server, namespace: element.app },
+          syncPolicy: { automated: { prune: true, selfHeal: true } },
+        },
+      });
+    }
+  }
+  return out.length;
+}
+
+const scenarios: Record<string, () => Promise<number>> = { matrix, naive, floor };
 const scenario = process.argv[2] ?? 'matrix';
 const run = scenarios[scenario];
 if (!run) throw new Error(`unknown scenario ${scenario}`);
