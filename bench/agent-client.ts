@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 /**
- * The simulated agents' HTTP: one keep-alive TCP connection per agent, each request written
+ * The simulated agents' HTTP: keep-alive TCP connections per agent, each request written
  * as one pre-built HTTP/1.1 message and each answer read with a minimal parser (status line,
  * Content-Length or chunked body). The simulated agents share the machine's two cores with
  * the hub, Postgres and Redis, so what they spend is taken from the hub being measured: this
@@ -38,6 +38,10 @@ class Connection {
   private chunked = false;
   private closeAfter = false;
   private pending?: { resolve: (received: Received) => void; reject: (error: Error) => void };
+  /** A request is in flight (for a held poll: until it is answered). */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
   /** Any byte of the current answer arrived: a failure after that is not a stale connection. */
   answering = false;
   closed = false;
@@ -127,11 +131,15 @@ class Connection {
   }
 }
 
-/** HTTP of simulated agents: one keep-alive connection each, on raw sockets (see the file's header). */
+/**
+ * HTTP of simulated agents: keep-alive connections on raw sockets (see the file's header).
+ * An agent has one connection while it only polls; a request sent while its poll is held
+ * (a status report, a heartbeat) takes a second one, as the agent's own HTTP client does.
+ */
 export class AgentClient {
   private readonly host: string;
   private readonly port: number;
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections = new Map<string, Connection[]>();
   /** New connections being opened now, and requests waiting to open one (see `connect`). */
   private opening = 0;
   private readonly waitingToOpen: Array<() => void> = [];
@@ -144,7 +152,7 @@ export class AgentClient {
    * At most `maxOpening` connections are opened at once: 10,000 agents connecting in the same
    * millisecond overflow the listen backlog (SYNs dropped, connects timing out), which a real
    * fleet, whose agents start at different times, does not do. (`_sockets`: kept for callers
-   * written for the pooled client; every agent has its own connection.)
+   * written for the pooled client; every agent has its own connections.)
    */
   constructor(
     base: string,
@@ -156,7 +164,8 @@ export class AgentClient {
     this.port = Number(url.port);
   }
 
-  private async connect(agent: Agent): Promise<Connection> {
+  /** Opens a new connection for `agent` and sends `message` on it (before any other request can take it). */
+  private async connect(agent: Agent, message: string): Promise<Received> {
     if (this.opening >= this.maxOpening) await new Promise<void>((resolve) => this.waitingToOpen.push(resolve));
     this.opening++;
     try {
@@ -166,11 +175,15 @@ export class AgentClient {
         socket.once('error', reject);
       });
       const connection = new Connection(socket);
-      this.connections.set(agent.name, connection);
+      const kept = this.connections.get(agent.name);
+      if (kept) kept.push(connection);
+      else this.connections.set(agent.name, [connection]);
       socket.once('close', () => {
-        if (this.connections.get(agent.name) === connection) this.connections.delete(agent.name);
+        const open = this.connections.get(agent.name)?.filter((other) => other !== connection) ?? [];
+        if (open.length > 0) this.connections.set(agent.name, open);
+        else this.connections.delete(agent.name);
       });
-      return connection;
+      return connection.send(message);
     } finally {
       this.opening--;
       this.waitingToOpen.shift()?.();
@@ -195,8 +208,9 @@ export class AgentClient {
     const head =
       `${method} ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\nauthorization: Bearer ${agent.credential}\r\n` +
       (body === undefined ? '\r\n' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n`);
-    const kept = this.connections.get(agent.name);
-    if (kept && !kept.closed) {
+    // HTTP/1.1 without pipelining: a connection carries one request at a time.
+    const kept = this.connections.get(agent.name)?.find((connection) => !connection.closed && !connection.busy);
+    if (kept) {
       try {
         return await kept.send(head + payload);
       } catch (error) {
@@ -204,8 +218,7 @@ export class AgentClient {
         if (kept.answering || this.closing) throw error;
       }
     }
-    const connection = await this.connect(agent);
-    return connection.send(head + payload);
+    return this.connect(agent, head + payload);
   }
 
   /** Long-polls for a revision newer than `after`. */
@@ -215,7 +228,7 @@ export class AgentClient {
 
   destroy(): void {
     this.closing = true;
-    for (const connection of this.connections.values()) connection.socket.destroy();
+    for (const connections of this.connections.values()) for (const connection of connections) connection.socket.destroy();
     this.connections.clear();
   }
 }

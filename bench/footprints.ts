@@ -58,7 +58,8 @@ async function main(): Promise<void> {
           },
           (error: NodeJS.ErrnoException) => void (closing || pollFailed(error.code ?? error.message)),
         );
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Measured with every agent's poll held by the API, not while connections still queue.
+      await fleet.awaitWaiting(size);
       await quiet([api, worker], { timeoutMs: 120_000 });
       sizes.push({ clusters: size, apiRssMiB: rssMiB(api), workerRssMiB: rssMiB(worker) });
       log(`${size} clusters: ${JSON.stringify(sizes.at(-1))}`);
