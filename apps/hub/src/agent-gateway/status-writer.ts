@@ -29,41 +29,55 @@ const MAX_REPORTS = 500;
 const MAX_APPLICATIONS = 5_000;
 
 /**
- * Stores agents' status reports, every report that arrives in the same turn of the event
- * loop in one statement: after a fleet-wide change thousands of agents report within a
- * second, and one statement per report cost the API and Postgres more than the rows did.
+ * Stores agents' status reports in bulk: after a fleet-wide change thousands of agents report
+ * within a second, and a statement's fixed cost (planning, its scans, the round trip: about
+ * 2–3 ms here) outweighs its rows until it carries dozens of reports. So one statement runs
+ * at a time: the reports that arrive while it runs, and those of the same event-loop turn,
+ * go together into the next (group commit). An idle hub writes a lone report at once.
+ * Writing one statement at a time also keeps each cluster's reports in order.
  * Each statement upserts the reported statuses, removes the ones no longer reported, records
  * the heartbeat, and returns per cluster its statuses before and the previews its Applications
- * belong to. A cluster twice in one turn goes in the next statement, after the first. A batch
+ * belong to. A cluster twice in one flush goes in the next statement, after the first. A batch
  * that fails is written again report by report, so only a bad report fails.
  */
 export class StatusWriter {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** A flush is writing: new reports wait for it to finish, then go out together. */
+  private writing = false;
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly prisma: Pick<PrismaService, 'plannedQuery'>) {}
 
   write(clusterId: string, revision: number, applications: StatusReport['applications']): Promise<StoredReport> {
     return new Promise((resolve, reject) => {
       this.pending.push({ clusterId, revision, applications, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     const reports = this.pending;
     this.pending = [];
     this.scheduled = false;
-    for (const batch of batches(reports)) {
-      try {
-        await this.store(batch);
-      } catch (error) {
-        if (batch.length === 1) (batch[0] as Pending).reject(error);
-        else for (const report of batch) await this.store([report]).catch(report.reject);
+    this.writing = true;
+    try {
+      for (const batch of batches(reports)) {
+        try {
+          await this.store(batch);
+        } catch (error) {
+          if (batch.length === 1) (batch[0] as Pending).reject(error);
+          else for (const report of batch) await this.store([report]).catch(report.reject);
+        }
       }
+    } finally {
+      this.writing = false;
+      if (this.pending.length > 0) this.schedule();
     }
   }
 
