@@ -6,8 +6,9 @@ import { AgentClient, closeFleet, fleetFigures, plannedClusters, since, startFle
  * and 10,000) long-poll one hub on loopback (an API process holding the polls and a worker
  * process, as deployed); one ApplicationSet change must reach all of them. Reports the
  * latency from the change to each agent's receipt (p50/p95/p99/max), errors, the API
- * process's RSS before and while every poll is held (per held agent), and the CPU each part
- * used until the last agent had the change.
+ * process's RSS before and while every poll is held (per held agent: as found, and right after
+ * a full garbage collection, which drops what the burst of 10,000 connections left behind), and
+ * the CPU each part used until the last agent had the change.
  */
 
 const AGENTS = sized('BENCH_AGENTS', 2_000, 20);
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     const api = fleet.api.pid as number;
     const worker = fleet.worker.pid as number;
     const { agents, current } = await plannedClusters(fleet, AGENTS, log);
-    const before = { api: rssMiB(api), worker: rssMiB(worker) };
+    const before = { api: rssMiB(api), worker: rssMiB(worker), apiCollected: await fleet.collectedRssMiB() };
     // Every agent holds a long-poll for anything newer...
     const errors = new Tally();
     const failed = (kind: string) => errors.add(kind);
@@ -51,8 +52,10 @@ async function main(): Promise<void> {
     // With BENCH_HUB_PROFILE, also the API's live heap (after a full GC) before and with the polls held.
     const live = fleet.liveHeap ? await fleet.liveHeap(`delivery-${AGENTS}-polls`, settle) : undefined;
     if (!live) await settle();
-    const held = { api: rssMiB(api), worker: rssMiB(worker) };
-    log(`polls held: API ${before.api.toFixed(0)} → ${held.api.toFixed(0)} MiB`);
+    const held = { api: rssMiB(api), worker: rssMiB(worker), apiCollected: await fleet.collectedRssMiB() };
+    log(
+      `polls held: API ${before.api.toFixed(0)} → ${held.api.toFixed(0)} MiB; after a full GC ${before.apiCollected.toFixed(0)} → ${held.apiCollected.toFixed(0)} MiB`,
+    );
     // ...and one change must reach them all.
     const cpu = () => ({ api: cpuMs(api), worker: cpuMs(worker), postgres: cpuMsByName('postgres'), agents: cpuMs('self') });
     const cpuBefore = cpu();
@@ -80,8 +83,12 @@ async function main(): Promise<void> {
       apiRssBeforePollsMiB: before.api,
       apiRssHeldMiB: held.api,
       workerRssMiB: held.worker,
-      /** What holding one poll costs the API process: the RSS the polls added, per agent. */
-      rssPerHeldAgentKiB: ((held.api - before.api) * 1024) / AGENTS,
+      /** What holding one poll costs the API process: the RSS the polls added (from RSS after a full GC before them), per agent. */
+      rssPerHeldAgentKiB: ((held.api - before.apiCollected) * 1024) / AGENTS,
+      apiRssCollectedBeforePollsMiB: before.apiCollected,
+      apiRssCollectedHeldMiB: held.apiCollected,
+      /** The same, each side measured right after a full GC: what the held polls keep, without the connection burst's garbage. */
+      rssPerHeldAgentCollectedKiB: ((held.apiCollected - before.apiCollected) * 1024) / AGENTS,
       ...(live
         ? {
             liveHeap: {

