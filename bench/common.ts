@@ -56,7 +56,11 @@ export function cpuMs(pid: number | 'self', children = false): number {
   }
 }
 
-/** CPU ms of every process with this command name (Postgres runs one backend per connection; others' too). */
+/**
+ * CPU ms of every process with this command name (Postgres runs one backend per connection;
+ * others' too), and of their children that ended: a backend that exits between two readings
+ * still counts, through its parent's (the postmaster's) cumulative children time.
+ */
 export function cpuMsByName(command: string): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
@@ -66,7 +70,7 @@ export function cpuMsByName(command: string): number {
     } catch {
       continue; // ended meanwhile
     }
-    if (name === command) total += cpuMs(Number(pid));
+    if (name === command) total += cpuMs(Number(pid)) + cpuMs(Number(pid), true);
   }
   return total;
 }
