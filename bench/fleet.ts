@@ -397,11 +397,15 @@ spec:
     }
   };
 
+  /** A full collection of the API's heap; twice, as what the first one's finalizers release goes in the second. */
+  const collectApiGarbage = async (session: Inspector): Promise<void> => {
+    for (let i = 0; i < 2; i++) await session.send('HeapProfiler.collectGarbage');
+  };
+
   const collectedRssMiB = async (): Promise<number> => {
     const session = await Inspector.connect(inspectPorts[0] as number);
     try {
-      // Twice: the first collection's finalizers can free more on the second.
-      for (let i = 0; i < 2; i++) await session.send('HeapProfiler.collectGarbage');
+      await collectApiGarbage(session);
     } finally {
       session.close();
     }
@@ -411,7 +415,7 @@ spec:
   const liveHeap = async <T>(name: string, work: () => Promise<T>) => {
     const session = await Inspector.connect(inspectPorts[0] as number);
     const memory = async (): Promise<LiveMemory> => {
-      await session.send('HeapProfiler.collectGarbage');
+      await collectApiGarbage(session);
       const { result } = (await session.send('Runtime.evaluate', {
         expression: 'JSON.stringify(process.memoryUsage())',
         returnByValue: true,
