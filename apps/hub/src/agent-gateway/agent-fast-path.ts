@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, UnauthorizedException } from '@nestjs/common';
 import express from 'express';
 import { z } from 'zod';
 import { heartbeatSchema, statusReportSchema } from '#contracts';
@@ -9,10 +9,13 @@ import { problemOf } from '../common/error.filter.js';
 import { parseBody } from '../common/validation.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AgentGatewayService } from './agent-gateway.service.js';
+import type { PlanPoll } from './plan-poll.js';
+import type { SerialisedRevision } from './revision-loader.js';
 
 export const PLAN_ROUTE = '/agent/v1/plan';
 export const STATUS_ROUTE = '/agent/v1/status';
 export const HEARTBEAT_ROUTE = '/agent/v1/heartbeat';
+const PLAN_POLL = `GET ${PLAN_ROUTE}`;
 /** The same limit as the API's own JSON parser (hub.ts). */
 const BODY_LIMIT = '20mb';
 
@@ -23,41 +26,31 @@ const pollQuery = z.object({
 
 /**
  * Answers one agent's long-poll for its cluster's next plan revision, on a request already
- * authenticated as that cluster's agent. Shared by the fast path below and the documented
- * controller route.
+ * authenticated as that cluster's agent: the documented controller route's way. The fast
+ * path below holds the same `PlanPoll` without a promise per poll.
  */
-export async function answerPlanPoll(
-  gateway: AgentGatewayService,
-  clusterId: string,
-  query: unknown,
-  response: ServerResponse,
-): Promise<void> {
+export function answerPlanPoll(gateway: AgentGatewayService, clusterId: string, query: unknown, response: ServerResponse): Promise<void> {
   const { after, waitSeconds } = parseBody(pollQuery, query);
-  // The agent hanging up ends the wait (the response closes before it finished).
-  const connection = {
-    closed: false,
-    // on/off, not once: once wraps every listener in a bound function, per held poll.
-    onClose(listener: () => void): () => void {
-      response.on('close', listener);
-      return () => response.off('close', listener);
-    },
-  };
-  const markClosed = () => {
-    connection.closed = true;
-  };
-  response.on('close', markClosed);
-  const next = await gateway.nextPlan(clusterId, after, waitSeconds, connection);
-  response.off('close', markClosed);
-  if (connection.closed) return;
+  return new Promise((resolve, reject) =>
+    gateway.holdPlanPoll(clusterId, after, waitSeconds, response, (_poll, revision, error) => {
+      if (error) return reject(error);
+      writePlan(response, revision, gateway.draining);
+      resolve();
+    }),
+  );
+}
+
+/** A poll's answer: the revision (200) or none (204). */
+function writePlan(response: ServerResponse, revision: SerialisedRevision | undefined, draining: boolean): void {
   // A hub on its way down lets go of the agent's connection; the agent polls the next replica.
-  if (gateway.draining) response.setHeader('connection', 'close');
+  if (draining) response.setHeader('connection', 'close');
   // The body comes serialised from Postgres: sent as is, not parsed and stringified again, and
   // with plain node:http calls: express's send() would also hash it for an ETag no agent uses.
-  if (next) {
+  if (revision) {
     response.statusCode = 200;
     response.setHeader('content-type', 'application/json; charset=utf-8');
-    response.setHeader('content-length', Buffer.byteLength(next.body));
-    response.end(next.body);
+    response.setHeader('content-length', Buffer.byteLength(revision.body));
+    response.end(revision.body);
   } else {
     response.statusCode = 204;
     response.end();
@@ -128,7 +121,6 @@ export function serveAgentFastPath(app: INestApplication): void {
   const metrics = app.get(MetricsService);
   const parseJson = express.json({ limit: BODY_LIMIT });
   const routes = new Map<string, { route: string; handler: Handler; json: boolean }>([
-    [`GET ${PLAN_ROUTE}`, { route: PLAN_ROUTE, json: false, handler: (g, id, req, res) => answerPlanPoll(g, id, queryOf(req.url), res) }],
     [`POST ${STATUS_ROUTE}`, { route: STATUS_ROUTE, json: true, handler: (g, id, req, res) => answerStatusReport(g, id, req.body, res) }],
     [
       `POST ${HEARTBEAT_ROUTE}`,
@@ -141,7 +133,13 @@ export function serveAgentFastPath(app: INestApplication): void {
   server.on('request', (request: IncomingMessage & { body?: unknown }, response: ServerResponse) => {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
-    const served = routes.get(`${request.method} ${query < 0 ? url : url.slice(0, query)}`);
+    const key = `${request.method} ${query < 0 ? url : url.slice(0, query)}`;
+    if (key === PLAN_POLL) {
+      const startedAt = performance.now();
+      startPoll(request, response).catch((error: unknown) => endPoll(response, startedAt, undefined, error));
+      return;
+    }
+    const served = routes.get(key);
     if (!served) {
       for (const listener of rest) listener(request, response);
       return;
@@ -160,15 +158,41 @@ export function serveAgentFastPath(app: INestApplication): void {
   });
 
   async function handle(handler: Handler, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    await handler(gateway, await clusterOf(request), request, response);
+  }
+
+  /** The cluster of the request's agent credential; an UnauthorizedException (401) without one. */
+  async function clusterOf(request: IncomingMessage): Promise<string> {
     const header = request.headers.authorization;
     const credential = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
     const agent = credential ? await tokens.verifyAgentCredential(credential) : undefined;
-    if (!agent) {
-      const message = credential ? 'invalid agent credential' : 'missing bearer token';
-      sendJson(response, 401, { status: 401, error: 'UnauthorizedException', message });
-      return;
+    if (!agent) throw new UnauthorizedException(credential ? 'invalid agent credential' : 'missing bearer token');
+    return agent.clusterId;
+  }
+
+  // A held poll keeps only its PlanPoll (plan-poll.ts): no request id, header, metric timer or
+  // listener is made for it until it is answered, and this async function has returned by then.
+  async function startPoll(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const clusterId = await clusterOf(request);
+    const { after, waitSeconds } = parseBody(pollQuery, queryOf(request.url));
+    gateway.holdPlanPoll(clusterId, after, waitSeconds, response, answerHeldPoll);
+  }
+
+  function answerHeldPoll(poll: PlanPoll, revision: SerialisedRevision | undefined, error?: unknown): void {
+    endPoll(poll.response, poll.startedAt, revision, error);
+  }
+
+  function endPoll(response: ServerResponse, startedAt: number, revision: SerialisedRevision | undefined, error?: unknown): void {
+    if (response.headersSent || response.destroyed) return;
+    const requestId = requestIdOf(response.req.headers);
+    response.setHeader('x-request-id', requestId);
+    if (error === undefined) writePlan(response, revision, gateway.draining);
+    else {
+      const body = problemOf(error, requestId);
+      sendJson(response, body.status, body);
     }
-    await handler(gateway, agent.clusterId, request, response);
+    const code = String(response.statusCode);
+    metrics.httpDuration.observe({ method: 'GET', route: PLAN_ROUTE, code }, (performance.now() - startedAt) / 1000);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { Heartbeat, RegisterResponse, StatusReport } from '#contracts';
 import { hashToken, newToken, TOKEN_PREFIX } from '../auth/secrets.js';
@@ -8,27 +9,21 @@ import { EventsService } from '../events/events.service.js';
 import { PlanNotifier } from '../pipeline/plan-notifier.service.js';
 import { TriggersService } from '../pipeline/triggers.service.js';
 import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
-import { RevisionLoader, type SerialisedRevision } from './revision-loader.js';
+import { PlanPoll, type PollAnswer, type PollSources } from './plan-poll.js';
+import { RevisionLoader } from './revision-loader.js';
 import { StatusWriter } from './status-writer.js';
-
-/** The agent's side of a long-poll: whether it hung up, and a way to hear when it does. */
-export interface PollConnection {
-  readonly closed: boolean;
-  /** Calls `listener` once when the agent hangs up; the returned function stops listening. */
-  onClose(listener: () => void): () => void;
-}
 
 /** What agents may do: register once, fetch their own cluster's plans, report, beat. */
 @Injectable()
-export class AgentGatewayService implements OnModuleDestroy {
-  private readonly revisions: RevisionLoader;
+export class AgentGatewayService implements OnModuleDestroy, PollSources {
+  readonly revisions: RevisionLoader;
   private readonly statuses: StatusWriter;
   /** Shutting down: polls answer at once and connections close, so the server can stop. */
   draining = false;
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly notifier: PlanNotifier,
+    readonly notifier: PlanNotifier,
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
     private readonly tokens: TokenService,
@@ -87,30 +82,13 @@ export class AgentGatewayService implements OnModuleDestroy {
   }
 
   /**
-   * The newest revision after `after`, waiting up to `waitSeconds` for one to appear.
-   * Resolves undefined when nothing newer came (the agent simply asks again) or the agent
-   * hung up (`connection`).
+   * Holds the agent's poll until its cluster has a revision newer than `after` or
+   * `waitSeconds` passed (capped by FLOTILLA_LONG_POLL_SECONDS), then calls `answer` once
+   * (not at all if the agent hung up first).
    */
-  async nextPlan(
-    clusterId: string,
-    after: number,
-    waitSeconds: number,
-    connection: PollConnection,
-  ): Promise<SerialisedRevision | undefined> {
+  holdPlanPoll(clusterId: string, after: number, waitSeconds: number, response: ServerResponse, answer: PollAnswer): void {
     const deadline = Date.now() + Math.min(waitSeconds, this.config.FLOTILLA_LONG_POLL_SECONDS) * 1000;
-    for (;;) {
-      // Start waiting before reading, so a revision stored in between still wakes us.
-      const wait = this.notifier.wait(clusterId, Math.max(0, deadline - Date.now()));
-      // Batched with every other poll woken in the same turn: one query, not one per agent.
-      const newest = await this.revisions.newestAfter(clusterId, after);
-      if (newest || Date.now() >= deadline || connection.closed || this.draining) {
-        wait.cancel();
-        return newest;
-      }
-      const stopListening = connection.onClose(wait.cancel);
-      await wait.woken;
-      stopListening();
-    }
+    new PlanPoll(this, clusterId, after, deadline, response, answer).start();
   }
 
   /**
