@@ -113,7 +113,7 @@ if (callersOf) {
   for (const [id, w] of weight) {
     if (frameOf.get(id)?.functionName !== callersOf) continue;
     const chain: string[] = [];
-    for (let up = parent.get(id); up !== undefined && chain.length < 4; up = parent.get(up)) {
+    for (let up = parent.get(id); up !== undefined && chain.length < Number(process.env.PROFILE_DEPTH ?? 4); up = parent.get(up)) {
       const frame = frameOf.get(up);
       if (frame) chain.push(label(frame).replace('  ', ' '));
     }

@@ -52,8 +52,6 @@ export class AgentGatewayService implements OnModuleDestroy, PollSources {
         where: { tokenHash: hashToken(bootstrapToken) },
         include: { cluster: true },
       });
-      // The credential of a previous registration stops working now, not when the cache expires.
-      if (token.cluster.agentCredentialHash) this.tokens.forgetAgentCredential(token.cluster.agentCredentialHash);
       await tx.cluster.update({
         where: { id: token.clusterId },
         data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: now },
@@ -61,6 +59,8 @@ export class AgentGatewayService implements OnModuleDestroy, PollSources {
       return token.cluster;
     });
     if (!cluster) throw new UnauthorizedException('bootstrap token is invalid, used or expired');
+    // The credential of a previous registration stops working now, on every replica.
+    if (cluster.agentCredentialHash) await this.tokens.retireAgentCredential(cluster.agentCredentialHash);
     await this.events.record({
       actor: `agent:${cluster.name}`,
       type: 'AgentRegistered',
@@ -73,11 +73,11 @@ export class AgentGatewayService implements OnModuleDestroy, PollSources {
   async rotateCredential(clusterId: string): Promise<{ credential: string }> {
     const credential = newToken(TOKEN_PREFIX.agent);
     const before = await this.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { agentCredentialHash: true } });
-    if (before.agentCredentialHash) this.tokens.forgetAgentCredential(before.agentCredentialHash);
     await this.prisma.cluster.update({
       where: { id: clusterId },
       data: { agentCredentialHash: hashToken(credential), credentialIssuedAt: new Date() },
     });
+    if (before.agentCredentialHash) await this.tokens.retireAgentCredential(before.agentCredentialHash);
     return { credential };
   }
 

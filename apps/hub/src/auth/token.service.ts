@@ -1,27 +1,48 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { RedisService } from '../redis/redis.service.js';
 import type { AgentPrincipal, ApiPrincipal, Role } from './principal.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './secrets.js';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 /**
- * Agent credentials are checked on every poll, by thousands of agents: a verified one is
- * remembered for a few seconds. A rotated credential is forgotten at once on the replica
- * that rotated it and within this time on the others.
+ * Agent credentials are checked on every request, by thousands of agents: a verified one is
+ * remembered. A retired credential (rotated, superseded by a new registration, its cluster
+ * deleted) is forgotten by every replica at once, through Redis; this bounds how long a
+ * replica that missed the message without noticing could still take it.
  */
-const AGENT_CREDENTIAL_CACHE_MS = 5_000;
+const AGENT_CREDENTIAL_CACHE_MS = 5 * 60_000;
 
 /** Issues, checks and revokes API tokens and agent credentials; only hashes are stored. */
 @Injectable()
-export class TokenService {
+export class TokenService implements OnModuleInit {
+  private readonly logger = new Logger('tokens');
   private readonly agents = new LRUCache<string, AgentPrincipal>({ max: 50_000, ttl: AGENT_CREDENTIAL_CACHE_MS });
+  /** Redis channel of retired agent credentials (their hashes). */
+  private readonly retiredChannel: string;
+  /** Counts the retirements this replica heard of: a lookup that overlapped one does not cache its answer. */
+  private retirements = 0;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-  ) {}
+    private readonly redis: RedisService,
+  ) {
+    this.retiredChannel = redis.channel('agent-credentials-retired');
+  }
+
+  async onModuleInit(): Promise<void> {
+    const subscriber = this.redis.subscriber;
+    subscriber.on('message', (channel: string, hash: string) => {
+      if (channel === this.retiredChannel) this.forget(hash);
+    });
+    // Retirements published while the subscriber was disconnected are lost: after every
+    // (re)connection, nothing remembered from before it is trusted.
+    subscriber.on('ready', () => this.forgetAll());
+    await subscriber.subscribe(this.retiredChannel);
+  }
 
   /** Stores FLOTILLA_ADMIN_TOKEN as the first admin token when it is not stored yet. */
   async ensureFirstAdmin(): Promise<void> {
@@ -49,8 +70,11 @@ export class TokenService {
 
   async verifyAgentCredential(credential: string): Promise<AgentPrincipal | undefined> {
     const hash = hashToken(credential);
-    const cached = this.agents.get(hash);
+    // Remembered credentials are trusted only while this replica hears of retirements.
+    const listening = this.redis.subscriber.status === 'ready';
+    const cached = listening ? this.agents.get(hash) : undefined;
     if (cached) return cached;
+    const retirementsBefore = this.retirements;
     const [cluster] = await this.prisma.hotQuery<{ id: string; name: string }>(
       'agent-credential',
       `SELECT id, name FROM "Cluster" WHERE "agentCredentialHash" = $1`,
@@ -58,12 +82,32 @@ export class TokenService {
     );
     if (!cluster) return undefined;
     const principal: AgentPrincipal = { kind: 'agent', clusterId: cluster.id, clusterName: cluster.name };
-    this.agents.set(hash, principal);
+    // A retirement heard while the row was read may be of this very credential, read before it committed.
+    if (listening && retirementsBefore === this.retirements) this.agents.set(hash, principal);
     return principal;
   }
 
-  /** Drops a credential (by hash) from the cache, after it was rotated or its cluster deleted. */
-  forgetAgentCredential(hash: string): void {
+  /**
+   * After a credential (by hash) stopped being valid in Postgres (rotated, superseded, its
+   * cluster deleted): every replica forgets it now. Call it once the change is committed.
+   */
+  async retireAgentCredential(hash: string): Promise<void> {
+    this.forget(hash);
+    try {
+      await this.redis.client.publish(this.retiredChannel, hash);
+    } catch (error) {
+      // The change is committed; replicas whose subscriber lost Redis too do not trust their cache.
+      this.logger.warn(`could not tell other replicas of a retired agent credential: ${(error as Error).message}`);
+    }
+  }
+
+  private forget(hash: string): void {
+    this.retirements += 1;
     this.agents.delete(hash);
+  }
+
+  private forgetAll(): void {
+    this.retirements += 1;
+    this.agents.clear();
   }
 }

@@ -74,7 +74,7 @@ export class ClustersService {
   async remove(name: string, actor: string): Promise<void> {
     const cluster = await this.get(name);
     await this.prisma.cluster.delete({ where: { id: cluster.id } });
-    if (cluster.agentCredentialHash) this.tokens.forgetAgentCredential(cluster.agentCredentialHash);
+    if (cluster.agentCredentialHash) await this.tokens.retireAgentCredential(cluster.agentCredentialHash);
     await this.events.record({ actor, type: 'ClusterDeleted', subject: `cluster/${name}`, message: 'cluster removed' });
     await this.triggers.clustersChanged();
   }

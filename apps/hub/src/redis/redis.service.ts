@@ -14,10 +14,12 @@ export class RedisService implements OnModuleDestroy {
   readonly prefix: string;
 
   constructor(@Inject(HUB_CONFIG) config: HubConfig) {
-    // BullMQ needs maxRetriesPerRequest null on connections it blocks on.
-    this.client = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.subscriber = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     this.prefix = config.FLOTILLA_REDIS_PREFIX;
+    // Named, so `CLIENT LIST` tells which hub (prefix) and which role each connection has.
+    // BullMQ needs maxRetriesPerRequest null on connections it blocks on.
+    const options = (role: string) => ({ maxRetriesPerRequest: null, connectionName: `flotilla:${this.prefix}:${role}` });
+    this.client = new Redis(config.REDIS_URL, options('commands'));
+    this.subscriber = new Redis(config.REDIS_URL, options('subscriber'));
   }
 
   channel(name: string): string {
