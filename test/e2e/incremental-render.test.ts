@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { eventually, hubClient, type RunningHub, startFreshHub, startHub, suiteScope, tempDir } from '#testing';
@@ -12,6 +13,7 @@ import { eventually, hubClient, type RunningHub, startFreshHub, startHub, suiteS
 
 const ADMIN_TOKEN = 'e2e-incremental-admin-token-0123456789abcdefgh';
 const CLUSTERS = 12;
+const WEBHOOK_SECRET = 'e2e-incremental-webhook-secret-0123456789';
 
 const appSet = (apps: string[]) => `
 apiVersion: argoproj.io/v1alpha1
@@ -63,7 +65,11 @@ describe('incremental render after a cluster change', { timeout: 120_000 }, () =
     }, 30_000);
 
   before(async () => {
-    ({ hub, env } = await startFreshHub(suite, { adminToken: ADMIN_TOKEN, workDir: tempDir(suite, 'flotilla-incremental-') }));
+    ({ hub, env } = await startFreshHub(suite, {
+      adminToken: ADMIN_TOKEN,
+      workDir: tempDir(suite, 'flotilla-incremental-'),
+      env: { FLOTILLA_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    }));
     admin = hubClient(hub.url, ADMIN_TOKEN);
     db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
@@ -162,5 +168,68 @@ spec:
 `;
     assert.equal((await admin.put('/api/v1/applicationsets', many, 'application/yaml')).status, 201);
     await eventually(async () => ((await analyzed()) > before ? true : undefined), 30_000, 'an ANALYZE of GeneratedApplication');
+  });
+
+  // A commit moves the plans, seldom the Applications: a full render whose Applications hash as
+  // the last full render stored neither compares nor rewrites them (ApplicationSet.renderedDigest).
+  it('a git push that leaves the Applications as they were re-plans their clusters without comparing them again', async () => {
+    const renders = async (): Promise<Record<string, number>> => {
+      const text = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+      return Object.fromEntries([...text.matchAll(/^flotilla_renders_total\{result="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    };
+    const desired = async (): Promise<Map<string, number>> =>
+      new Map(
+        (await db.query<{ name: string; g: number }>(`SELECT name, "desiredPlanGeneration" AS g FROM "Cluster"`)).rows.map((r) => [
+          r.name,
+          r.g,
+        ]),
+      );
+    const push = async (): Promise<void> => {
+      const payload = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: 'https://git.example/apps.git' } });
+      const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(payload).digest('hex')}`;
+      const accepted = await fetch(`${hub.url}/hooks/git`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body: payload,
+      });
+      assert.equal(accepted.status, 202);
+      assert.deepEqual(await accepted.json(), { applicationSets: 2 }, 'fleet and many read the repository');
+    };
+    // A cluster change: fleet's store is partial, and its next full render compares once.
+    let generation = await renderedGeneration();
+    assert.equal((await admin.patch('/api/v1/clusters/c5', { labels: { fleet: 'yes', tier: 'silver' } })).status, 200);
+    generation = await untilRendered(generation);
+    assert.equal((await rows()).get('web-c5')?.tier, 'silver');
+    const before = await rows();
+    const counted = await renders();
+    const planned = await desired();
+
+    await push();
+    generation = await untilRendered(generation);
+    const delta = (now: Record<string, number>, result: string): number => (now[result] ?? 0) - (counted[result] ?? 0);
+    // Both sets' renders counted (the metric follows the stored result by a moment).
+    await eventually(async () => {
+      const now = await renders();
+      return delta(now, 'rendered') + delta(now, 'unchanged') === 2 ? true : undefined;
+    }, 30_000);
+    let now = await renders();
+    assert.equal(delta(now, 'rendered'), 1, 'fleet: compared with what was stored');
+    assert.equal(delta(now, 'unchanged'), 1, 'many: the Applications its last full render stored');
+
+    await push();
+    await untilRendered(generation);
+    await eventually(async () => {
+      const now = await renders();
+      return delta(now, 'rendered') + delta(now, 'unchanged') === 4 ? true : undefined;
+    }, 30_000);
+    now = await renders();
+    assert.equal(delta(now, 'unchanged'), 3, 'no render compared or wrote the Applications the second time');
+
+    for (const [name, row] of await rows()) assert.equal(row.version, before.get(name)?.version, `${name} was not written`);
+    // Every cluster with Applications was marked for planning by each push (c0 holds many's too).
+    const after = await desired();
+    for (const name of ['c0', 'c3', 'c11']) {
+      assert.ok((after.get(name) ?? 0) >= (planned.get(name) ?? 0) + 2, `${name} re-planned: ${planned.get(name)} -> ${after.get(name)}`);
+    }
   });
 });

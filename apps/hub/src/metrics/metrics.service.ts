@@ -24,7 +24,7 @@ export class MetricsService {
 
   readonly renders = new Counter({
     name: 'flotilla_renders_total',
-    help: 'ApplicationSet render jobs by result (rendered, failed, stale)',
+    help: 'ApplicationSet render jobs by result (rendered; unchanged: the Applications stored already; failed; stale)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import {
   type ApplicationSet,
   applicationWarnings,
@@ -29,6 +30,8 @@ import { RendererCache } from './renderer-cache.js';
 import { markPlansOutdated, TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
+/** How a render job ended; `unchanged`: rendered, and the Applications are those already stored. */
+export type RenderResult = 'rendered' | 'unchanged' | 'failed' | 'stale';
 /** Rows a render writes (inserted, changed or deleted) from which it refreshes the table's statistics. */
 const ANALYZE_AFTER_ROWS = 1_000;
 
@@ -52,7 +55,7 @@ export class RenderService {
     private readonly renderers: RendererCache,
   ) {}
 
-  async run(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+  async run(job: RenderJob): Promise<RenderResult> {
     const stop = this.metrics.renderDuration.startTimer();
     const result = await this.render(job);
     if (result !== 'stale') stop();
@@ -60,11 +63,11 @@ export class RenderService {
     return result;
   }
 
-  private render(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+  private render(job: RenderJob): Promise<RenderResult> {
     return this.renderers.exclusive(job.appSetId, () => this.renderNow(job));
   }
 
-  private async renderNow(job: RenderJob): Promise<'rendered' | 'failed' | 'stale'> {
+  private async renderNow(job: RenderJob): Promise<RenderResult> {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;
@@ -156,10 +159,10 @@ export class RenderService {
     // would get there, but up to a minute later.
     if (affected.rowsWritten >= ANALYZE_AFTER_ROWS) await this.prisma.$executeRawUnsafe('ANALYZE "GeneratedApplication"');
     this.logger.log(
-      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications, ${affected.plans.length} clusters to plan` +
+      `${appSet.namespace}/${appSet.name} generation ${generation}: ${rows.length} applications${affected.unchanged ? ' (unchanged)' : ''}, ${affected.plans.length} clusters to plan` +
         ` (ms: clusters read ${ms(read - started)}, rendered ${ms(rendered - read)}, stored ${ms(stored - rendered)}, queued ${ms(performance.now() - stored)})`,
     );
-    return 'rendered';
+    return affected.unchanged ? 'unchanged' : 'rendered';
   }
 
   /**
@@ -172,7 +175,7 @@ export class RenderService {
     renderer: IncrementalRenderer,
     documentHash: string,
     clusters: PipelineCluster[],
-  ): Promise<'rendered' | 'failed' | 'stale'> {
+  ): Promise<RenderResult> {
     const infos = clusters.map(clusterInfo);
     let change: Awaited<ReturnType<IncrementalRenderer['syncClusters']>>;
     try {
@@ -234,12 +237,12 @@ export class RenderService {
     previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
     /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
     partial?: { names: string[]; total: number; repositories: string[] },
-  ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[]; rowsWritten: number } | undefined> {
+  ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[]; rowsWritten: number; unchanged: boolean } | undefined> {
     // On the pg pool, not Prisma's raw-query path: the Applications go to Postgres as one JSON
     // parameter (Prisma copies and escapes large parameters element by element: ~3 s for 10,000).
     return this.prisma.bulkTransaction(async (client) => {
-      const locked = await client.query<{ renderedGeneration: number }>(
-        `SELECT "renderedGeneration" FROM "ApplicationSet" WHERE id = $1::uuid FOR UPDATE`,
+      const locked = await client.query<{ renderedGeneration: number; renderedDigest: string | null }>(
+        `SELECT "renderedGeneration", "renderedDigest" FROM "ApplicationSet" WHERE id = $1::uuid FOR UPDATE`,
         [appSetId],
       );
       const current = locked.rows[0];
@@ -247,8 +250,10 @@ export class RenderService {
       const stored = previews
         ? await storePreviews(client, appSetId, previews.decision.records, previews.previous)
         : { idByKey: new Map<string, string>(), changed: [] };
+      // In name order (unique within a set): the same Applications give the same text, and digest,
+      // whatever order the clusters were read in.
       const incoming = JSON.stringify(
-        rows.map((r) => ({
+        [...rows].sort(byName).map((r) => ({
           name: r.name,
           clusterId: r.clusterId,
           application: r.application,
@@ -256,46 +261,13 @@ export class RenderService {
           previewId: r.previewKey ? (stored.idByKey.get(r.previewKey) ?? null) : null,
         })),
       );
-      await client.query(
-        `CREATE TEMP TABLE incoming_applications ON COMMIT DROP AS
-           SELECT * FROM jsonb_to_recordset($1::jsonb)
-             AS r(name text, "clusterId" uuid, application jsonb, params jsonb, "previewId" uuid)`,
-        [incoming],
-      );
-      // The rows replaced: all of the set's, or only the names that changed.
-      const replaced = (table: string) =>
-        partial ? `${table}."appSetId" = $1::uuid AND ${table}.name = ANY($2::text[])` : `${table}."appSetId" = $1::uuid`;
-      const replacedParams = partial ? [appSetId, partial.names] : [appSetId];
-      // Clusters whose Applications changed (compared as jsonb: key order does not matter),
-      // on both sides of an Application that moved; every cluster reached with planAll.
-      const affected = await client.query<{ clusterId: string }>(
-        `SELECT DISTINCT c."clusterId"
-           FROM (SELECT name, "clusterId", application FROM "GeneratedApplication" g WHERE ${replaced('g')}) AS o
-           FULL JOIN incoming_applications AS i USING (name)
-           CROSS JOIN LATERAL (VALUES (o."clusterId"), (i."clusterId")) AS c("clusterId")
-          WHERE c."clusterId" IS NOT NULL
-            AND ($${replacedParams.length + 1}::boolean
-                 OR o."clusterId" IS DISTINCT FROM i."clusterId" OR o.application IS DISTINCT FROM i.application)`,
-        [...replacedParams, planAll],
-      );
-      // Only what changed is written: a git commit that leaves the Applications as they were
-      // (the usual case: the commit moves in the plans) rewrites no rows at all.
-      const deleted = await client.query(
-        `DELETE FROM "GeneratedApplication" g
-          WHERE ${replaced('g')}
-            AND NOT EXISTS (SELECT 1 FROM incoming_applications i WHERE i.name = g.name)`,
-        replacedParams,
-      );
-      const written = await client.query(
-        `INSERT INTO "GeneratedApplication" AS g (id, "appSetId", name, "clusterId", application, params, "previewId")
-         SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications
-         ON CONFLICT ("appSetId", name) DO UPDATE
-            SET "clusterId" = EXCLUDED."clusterId", application = EXCLUDED.application, params = EXCLUDED.params,
-                "previewId" = EXCLUDED."previewId"
-          WHERE (g."clusterId", g.application, g.params, g."previewId")
-                IS DISTINCT FROM (EXCLUDED."clusterId", EXCLUDED.application, EXCLUDED.params, EXCLUDED."previewId")`,
-        [appSetId],
-      );
+      // The same Applications as the last full render stored (the usual git commit: it moves
+      // only the plans): nothing to compare or write; with planAll, their clusters are re-planned.
+      const digest = partial ? null : createHash('sha256').update(incoming).digest('hex');
+      const unchanged = digest !== null && digest === current.renderedDigest;
+      const { affected, rowsWritten } = unchanged
+        ? { affected: planAll ? [...new Set(rows.map((r) => r.clusterId).filter((id): id is string => id !== null))] : [], rowsWritten: 0 }
+        : await replaceApplications(client, appSetId, incoming, planAll, partial?.names);
       const now = new Date();
       let next = setCondition(
         conditions,
@@ -321,16 +293,14 @@ export class RenderService {
       await client.query(
         `UPDATE "ApplicationSet"
             SET "renderedGeneration" = $2, "renderedAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "planAllClusters" = false,
-                conditions = $4::jsonb, repositories = $5::jsonb, "updatedAt" = ($3::timestamptz AT TIME ZONE 'UTC')
+                conditions = $4::jsonb, repositories = $5::jsonb, "updatedAt" = ($3::timestamptz AT TIME ZONE 'UTC'),
+                "renderedDigest" = $6
           WHERE id = $1::uuid`,
-        [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories)],
+        [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories), digest],
       );
       // Marked in this transaction: a failure after the commit cannot lose these plans.
-      const plans = await markPlansOutdated(
-        client,
-        affected.rows.map((r) => r.clusterId),
-      );
-      return { plans, changedPreviews: stored.changed, rowsWritten: (deleted.rowCount ?? 0) + (written.rowCount ?? 0) };
+      const plans = await markPlansOutdated(client, affected);
+      return { plans, changedPreviews: stored.changed, rowsWritten, unchanged };
     });
   }
 
@@ -360,6 +330,58 @@ export class RenderService {
       message,
     });
   }
+}
+
+/**
+ * Replaces a set's stored Applications with `incoming` (JSON rows), writing only the rows that
+ * changed; all of the set's, or only `names` (a partial render). Returns the clusters whose
+ * Applications changed, on both sides of one that moved (every cluster reached with planAll).
+ */
+async function replaceApplications(
+  client: PoolClient,
+  appSetId: string,
+  incoming: string,
+  planAll: boolean,
+  names: string[] | undefined,
+): Promise<{ affected: string[]; rowsWritten: number }> {
+  await client.query(
+    `CREATE TEMP TABLE incoming_applications ON COMMIT DROP AS
+       SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS r(name text, "clusterId" uuid, application jsonb, params jsonb, "previewId" uuid)`,
+    [incoming],
+  );
+  const replaced = (table: string) =>
+    names ? `${table}."appSetId" = $1::uuid AND ${table}.name = ANY($2::text[])` : `${table}."appSetId" = $1::uuid`;
+  const replacedParams = names ? [appSetId, names] : [appSetId];
+  // Compared as jsonb: key order does not matter.
+  const affected = await client.query<{ clusterId: string }>(
+    `SELECT DISTINCT c."clusterId"
+       FROM (SELECT name, "clusterId", application FROM "GeneratedApplication" g WHERE ${replaced('g')}) AS o
+       FULL JOIN incoming_applications AS i USING (name)
+       CROSS JOIN LATERAL (VALUES (o."clusterId"), (i."clusterId")) AS c("clusterId")
+      WHERE c."clusterId" IS NOT NULL
+        AND ($${replacedParams.length + 1}::boolean
+             OR o."clusterId" IS DISTINCT FROM i."clusterId" OR o.application IS DISTINCT FROM i.application)`,
+    [...replacedParams, planAll],
+  );
+  // Only what changed is written.
+  const deleted = await client.query(
+    `DELETE FROM "GeneratedApplication" g
+      WHERE ${replaced('g')}
+        AND NOT EXISTS (SELECT 1 FROM incoming_applications i WHERE i.name = g.name)`,
+    replacedParams,
+  );
+  const written = await client.query(
+    `INSERT INTO "GeneratedApplication" AS g (id, "appSetId", name, "clusterId", application, params, "previewId")
+     SELECT gen_random_uuid(), $1::uuid, name, "clusterId", application, params, "previewId" FROM incoming_applications
+     ON CONFLICT ("appSetId", name) DO UPDATE
+        SET "clusterId" = EXCLUDED."clusterId", application = EXCLUDED.application, params = EXCLUDED.params,
+            "previewId" = EXCLUDED."previewId"
+      WHERE (g."clusterId", g.application, g.params, g."previewId")
+            IS DISTINCT FROM (EXCLUDED."clusterId", EXCLUDED.application, EXCLUDED.params, EXCLUDED."previewId")`,
+    [appSetId],
+  );
+  return { affected: affected.rows.map((r) => r.clusterId), rowsWritten: (deleted.rowCount ?? 0) + (written.rowCount ?? 0) };
 }
 
 /** The registered cluster an Application's destination names, by server or name (null: none). */
@@ -401,3 +423,5 @@ function repositoriesOf(applications: Application[]): string[] {
 }
 
 const ms = (value: number): string => value.toFixed(0);
+
+const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
