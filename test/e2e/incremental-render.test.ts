@@ -232,4 +232,12 @@ spec:
       assert.ok((after.get(name) ?? 0) >= (planned.get(name) ?? 0) + 2, `${name} re-planned: ${planned.get(name)} -> ${after.get(name)}`);
     }
   });
+
+  // Every cluster's plan is written on every change: lz4 compresses it faster than pglz (migration 20261202010000).
+  it('stores plans compressed with lz4', async () => {
+    const { rows } = await db.query<{ compression: string }>(
+      `SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = '"PlanRevision"'::regclass AND attname = 'plan'`,
+    );
+    assert.equal(rows[0]?.compression, 'l');
+  });
 });
