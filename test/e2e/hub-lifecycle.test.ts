@@ -607,6 +607,16 @@ describe('hub lifecycle: agent credential rotation', () => {
       10_000,
       'the replica to check the credential again after reconnecting',
     );
+    // Every hub subscribed again to both of its channels.
+    const channels = ['plan-revisions', 'agent-credentials-retired'].map((name) => `${env.FLOTILLA_REDIS_PREFIX}:${name}`);
+    await eventually(
+      async () => {
+        const counts = (await redis.call('PUBSUB', 'NUMSUB', ...channels)) as Array<string | number>;
+        return counts[1] === subscribers.length && counts[3] === subscribers.length ? true : undefined;
+      },
+      10_000,
+      `${subscribers.length} subscribers on each channel again`,
+    );
   });
 
   it('retires the previous credential when the agent registers again', async () => {

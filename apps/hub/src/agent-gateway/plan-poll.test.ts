@@ -28,8 +28,9 @@ class HeldReads {
 }
 
 async function setUp() {
-  const subscriber = Object.assign(new EventEmitter(), { subscribe: async () => 1 });
-  const notifier = new PlanNotifier({ channel: (name: string) => `test:${name}`, subscriber } as unknown as RedisService);
+  const handlers = new Map<string, (message: string) => void>();
+  const redis = { listen: async (name: string, handler: (message: string) => void) => void handlers.set(name, handler) };
+  const notifier = new PlanNotifier(redis as unknown as RedisService);
   await notifier.onModuleInit();
   const reads = new HeldReads();
   const sources = { revisions: reads as unknown as RevisionLoader, notifier, draining: false };
@@ -42,7 +43,7 @@ async function setUp() {
     held.start();
     return response;
   };
-  const announce = (...clusterIds: string[]) => subscriber.emit('message', 'test:plan-revisions', clusterIds.join(','));
+  const announce = (...clusterIds: string[]) => handlers.get('plan-revisions')?.(clusterIds.join(','));
   return { notifier, reads, answers, poll, announce };
 }
 

@@ -14,14 +14,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * replica that missed the message without noticing could still take it.
  */
 const AGENT_CREDENTIAL_CACHE_MS = 5 * 60_000;
+/** Redis channel of retired agent credentials (their hashes). */
+const RETIRED_CHANNEL = 'agent-credentials-retired';
 
 /** Issues, checks and revokes API tokens and agent credentials; only hashes are stored. */
 @Injectable()
 export class TokenService implements OnModuleInit {
   private readonly logger = new Logger('tokens');
   private readonly agents = new LRUCache<string, AgentPrincipal>({ max: 50_000, ttl: AGENT_CREDENTIAL_CACHE_MS });
-  /** Redis channel of retired agent credentials (their hashes). */
-  private readonly retiredChannel: string;
   /** Counts the retirements this replica heard of: a lookup that overlapped one does not cache its answer. */
   private retirements = 0;
 
@@ -29,19 +29,13 @@ export class TokenService implements OnModuleInit {
     private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly redis: RedisService,
-  ) {
-    this.retiredChannel = redis.channel('agent-credentials-retired');
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.subscriber;
-    subscriber.on('message', (channel: string, hash: string) => {
-      if (channel === this.retiredChannel) this.forget(hash);
-    });
     // Retirements published while the subscriber was disconnected are lost: after every
-    // (re)connection, nothing remembered from before it is trusted.
-    subscriber.on('ready', () => this.forgetAll());
-    await subscriber.subscribe(this.retiredChannel);
+    // (re)subscription, nothing remembered from before it is trusted.
+    this.redis.onResubscribed(() => this.forgetAll());
+    await this.redis.listen(RETIRED_CHANNEL, (hash) => this.forget(hash));
   }
 
   /** Stores FLOTILLA_ADMIN_TOKEN as the first admin token when it is not stored yet. */
@@ -71,7 +65,7 @@ export class TokenService implements OnModuleInit {
   async verifyAgentCredential(credential: string): Promise<AgentPrincipal | undefined> {
     const hash = hashToken(credential);
     // Remembered credentials are trusted only while this replica hears of retirements.
-    const listening = this.redis.subscriber.status === 'ready';
+    const listening = this.redis.listening;
     const cached = listening ? this.agents.get(hash) : undefined;
     if (cached) return cached;
     const retirementsBefore = this.retirements;
@@ -94,7 +88,7 @@ export class TokenService implements OnModuleInit {
   async retireAgentCredential(hash: string): Promise<void> {
     this.forget(hash);
     try {
-      await this.redis.client.publish(this.retiredChannel, hash);
+      await this.redis.client.publish(this.redis.channel(RETIRED_CHANNEL), hash);
     } catch (error) {
       // The change is committed; replicas whose subscriber lost Redis too do not trust their cache.
       this.logger.warn(`could not tell other replicas of a retired agent credential: ${(error as Error).message}`);

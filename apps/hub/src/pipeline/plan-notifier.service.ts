@@ -25,6 +25,8 @@ export interface PlanWait {
  * wakes at most this much after its deadline.
  */
 const TICK_MS = 100;
+/** Redis channel of clusters with new plan revisions. */
+const CHANNEL = 'plan-revisions';
 
 /**
  * Wakes agents' long-polls when their cluster gets a new plan revision, across hub
@@ -40,20 +42,16 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly byTick = new Map<number, Set<PlanWaiter>>();
   private held = 0;
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly channel: string;
   /** Shutting down: waits end at once. */
   private closed = false;
 
-  constructor(private readonly redis: RedisService) {
-    this.channel = redis.channel('plan-revisions');
-  }
+  constructor(private readonly redis: RedisService) {}
 
   async onModuleInit(): Promise<void> {
     // A message names one or more clusters (comma-separated): one message per plan batch.
-    this.redis.subscriber.on('message', (channel: string, clusterIds: string) => {
-      if (channel === this.channel) for (const id of clusterIds.split(',')) this.wake(id);
+    await this.redis.listen(CHANNEL, (clusterIds) => {
+      for (const id of clusterIds.split(',')) this.wake(id);
     });
-    await this.redis.subscriber.subscribe(this.channel);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -63,7 +61,7 @@ export class PlanNotifier implements OnModuleInit, OnModuleDestroy {
 
   async publish(clusterIds: readonly string[]): Promise<void> {
     if (clusterIds.length === 0) return;
-    await this.redis.client.publish(this.channel, clusterIds.join(','));
+    await this.redis.client.publish(this.redis.channel(CHANNEL), clusterIds.join(','));
   }
 
   /**
