@@ -619,6 +619,23 @@ describe('hub lifecycle: agent credential rotation', () => {
     );
   });
 
+  it('checks every request in Postgres with the credential cache off', async () => {
+    const replica = await startHub(t, {
+      ...env,
+      FLOTILLA_ROLES: 'api',
+      FLOTILLA_SKIP_MIGRATIONS: 'true',
+      FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS: '0',
+    });
+    const credential = await registerAgent(hub.url, admin, 'rotor');
+    const onReplica = hubClient(replica.url, credential);
+    assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    t.after(() => db.end());
+    await db.query(`UPDATE "Cluster" SET "agentCredentialHash" = 'changed-without-announcement' WHERE name = 'rotor'`);
+    assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 401, 'not remembered');
+  });
+
   it('retires the previous credential when the agent registers again', async () => {
     const first = hubClient(hub.url, await registerAgent(hub.url, admin, 'rotor'));
     assert.equal((await first.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);

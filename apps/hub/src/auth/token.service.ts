@@ -7,13 +7,6 @@ import type { AgentPrincipal, ApiPrincipal, Role } from './principal.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './secrets.js';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
-/**
- * Agent credentials are checked on every request, by thousands of agents: a verified one is
- * remembered. A retired credential (rotated, superseded by a new registration, its cluster
- * deleted) is forgotten by every replica at once, through Redis; this bounds how long a
- * replica that missed the message without noticing could still take it.
- */
-const AGENT_CREDENTIAL_CACHE_MS = 5 * 60_000;
 /** Redis channel of retired agent credentials (their hashes). */
 const RETIRED_CHANNEL = 'agent-credentials-retired';
 
@@ -21,7 +14,13 @@ const RETIRED_CHANNEL = 'agent-credentials-retired';
 @Injectable()
 export class TokenService implements OnModuleInit {
   private readonly logger = new Logger('tokens');
-  private readonly agents = new LRUCache<string, AgentPrincipal>({ max: 50_000, ttl: AGENT_CREDENTIAL_CACHE_MS });
+  /**
+   * Agent credentials are checked on every request, by thousands of agents: a verified one is
+   * remembered (FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS). A retired credential (rotated,
+   * superseded by a new registration, its cluster deleted) is forgotten by every replica at
+   * once, through Redis (docs/adr/0006-agent-credential-cache.md).
+   */
+  private readonly agents: LRUCache<string, AgentPrincipal>;
   /** Counts the retirements this replica heard of: a lookup that overlapped one does not cache its answer. */
   private retirements = 0;
 
@@ -29,7 +28,10 @@ export class TokenService implements OnModuleInit {
     private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly redis: RedisService,
-  ) {}
+  ) {
+    const ttl = config.FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS * 1000;
+    this.agents = new LRUCache<string, AgentPrincipal>({ max: 50_000, ttl: Math.max(ttl, 1) });
+  }
 
   async onModuleInit(): Promise<void> {
     // Retirements published while the subscriber was disconnected are lost: after every
@@ -65,7 +67,7 @@ export class TokenService implements OnModuleInit {
   async verifyAgentCredential(credential: string): Promise<AgentPrincipal | undefined> {
     const hash = hashToken(credential);
     // Remembered credentials are trusted only while this replica hears of retirements.
-    const listening = this.redis.listening;
+    const listening = this.redis.listening && this.config.FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS > 0;
     const cached = listening ? this.agents.get(hash) : undefined;
     if (cached) return cached;
     const retirementsBefore = this.retirements;

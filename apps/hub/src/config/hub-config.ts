@@ -49,6 +49,11 @@ const hubConfigSchema = z.object({
   FLOTILLA_PULL_REQUEST_POLL_SECONDS: z.coerce.number().int().min(0).default(1800),
   /** A cluster whose agent has not been heard from for this long is unreachable (seconds). */
   FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).default(90),
+  /**
+   * How long a verified agent credential is remembered (seconds). Retired credentials are
+   * forgotten at once through Redis; this bounds a replica that missed the announcement.
+   */
+  FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** How long an agent's long-poll is held before it answers "no change" (seconds). */
   FLOTILLA_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   /** How often the reconciler re-enqueues work Redis lost and checks heartbeats (seconds). */
