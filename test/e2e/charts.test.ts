@@ -438,6 +438,7 @@ describe('Helm charts', { timeout: 45 * 60_000 }, () => {
     await refused('flotilla-agent', 'hub.url=flotilla.example.com', /at '\/hub\/url'/);
     await refused('flotilla-hub', 'adminToken.value=too-short', /at '\/adminToken\/value'/);
     await refused('flotilla-hub', 'config.longPollSeconds=0', /at '\/config\/longPollSeconds': minimum/);
+    await refused('flotilla-hub', 'config.agentCredentialCacheSeconds=-1', /at '\/config\/agentCredentialCacheSeconds': minimum/);
     await refused('flotilla-hub', 'replicas=3', /additional properties 'replicas' not allowed/);
     // Checked by the templates: a ServiceMonitor without the viewer token it scrapes with.
     await refused('flotilla-hub', 'serviceMonitor.enabled=true', /serviceMonitor\.tokenSecret\.name is required/);

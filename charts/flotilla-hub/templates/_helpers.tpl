@@ -166,6 +166,8 @@ Argument: dict "root" $ "roles" (list "api" "worker") "extra" (component extraEn
   value: {{ $v.config.heartbeatTimeoutSeconds | toString | quote }}
 - name: FLOTILLA_LONG_POLL_SECONDS
   value: {{ $v.config.longPollSeconds | toString | quote }}
+- name: FLOTILLA_AGENT_CREDENTIAL_CACHE_SECONDS
+  value: {{ $v.config.agentCredentialCacheSeconds | toString | quote }}
 - name: FLOTILLA_RECONCILE_SECONDS
   value: {{ $v.config.reconcileSeconds | toString | quote }}
 - name: FLOTILLA_PLAN_CONCURRENCY
