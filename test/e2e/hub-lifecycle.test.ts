@@ -494,6 +494,16 @@ describe('hub lifecycle: agent credential rotation', () => {
   let env: Record<string, string>;
   let hub: RunningHub;
   let admin: Client;
+  /** A cluster's credential replaced behind the hub's back: no retirement is announced. */
+  const changeCredentialInPostgresOnly = async (cluster: string): Promise<void> => {
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query(`UPDATE "Cluster" SET "agentCredentialHash" = $1 WHERE name = $2`, [`changed-${Date.now()}`, cluster]);
+    } finally {
+      await db.end();
+    }
+  };
 
   before(async () => {
     env = await hubEnv(t, { FLOTILLA_HEARTBEAT_TIMEOUT_SECONDS: '60' });
@@ -587,10 +597,7 @@ describe('hub lifecycle: agent credential rotation', () => {
     const onReplica = hubClient(replica.url, credential);
     assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);
     // A retirement whose message never came: the credential changed in Postgres only.
-    const db = new pg.Client({ connectionString: env.DATABASE_URL });
-    await db.connect();
-    t.after(() => db.end());
-    await db.query(`UPDATE "Cluster" SET "agentCredentialHash" = 'retired-while-disconnected' WHERE name = 'rotor'`);
+    await changeCredentialInPostgresOnly('rotor');
     assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200, 'remembered: no message came');
     // The hubs' subscriber connections drop (a Redis restart, a network blip) and come back.
     const redis = new Redis(env.REDIS_URL as string);
@@ -629,10 +636,7 @@ describe('hub lifecycle: agent credential rotation', () => {
     const credential = await registerAgent(hub.url, admin, 'rotor');
     const onReplica = hubClient(replica.url, credential);
     assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 200);
-    const db = new pg.Client({ connectionString: env.DATABASE_URL });
-    await db.connect();
-    t.after(() => db.end());
-    await db.query(`UPDATE "Cluster" SET "agentCredentialHash" = 'changed-without-announcement' WHERE name = 'rotor'`);
+    await changeCredentialInPostgresOnly('rotor');
     assert.equal((await onReplica.get('/agent/v1/plan?after=0&waitSeconds=0')).status, 401, 'not remembered');
   });
 
