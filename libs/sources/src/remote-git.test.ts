@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SourceError } from '#contracts';
 import { startGitHttpServer, TestRepository, tempDir } from '#testing';
-import { RemoteGitRepositories, redact } from './remote-git.js';
+import { directorySize, RemoteGitRepositories, redact } from './remote-git.js';
 
 describe('RemoteGitRepositories', () => {
   it('fetches over smart HTTP with basic auth, follows branches, tags and the default branch', async (t) => {
@@ -106,5 +108,26 @@ describe('RemoteGitRepositories', () => {
       redact('fatal: unable to access https://bob:tok3n@git.example.com/x.git/'),
       'fatal: unable to access https://***@git.example.com/x.git/',
     );
+  });
+
+  // git's automatic maintenance, detached after a fetch, creates and removes lock files in the
+  // mirror while its size is measured: seen as "ENOENT … objects/maintenance.lock" in a plan.
+  it('measures a mirror that another process changes meanwhile', async (t) => {
+    const dir = tempDir(t);
+    mkdirSync(join(dir, 'objects', 'pack'), { recursive: true });
+    writeFileSync(join(dir, 'objects', 'pack', 'pack-1.pack'), Buffer.alloc(4096));
+    const churn = spawn(
+      'sh',
+      [
+        '-c',
+        'while :; do touch objects/maintenance.lock; mkdir -p objects/tmp; touch objects/tmp/x; rm -rf objects/maintenance.lock objects/tmp; done',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
+    t.after(() => churn.kill('SIGKILL'));
+    for (let i = 0; i < 300; i++) {
+      const size = await directorySize(dir);
+      assert.ok(size >= 4096 && size < 4096 + 1024, `measured ${size} bytes`);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError } from '#contracts';
@@ -222,10 +223,29 @@ function formatBytes(bytes: number): string {
 
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
-async function directorySize(dir: string): Promise<number> {
+/**
+ * Bytes of the files under `dir`. git changes a mirror while it is measured (its automatic
+ * maintenance, detached after a fetch, creates and removes lock files and packs), so a file
+ * or directory gone between listing and reading counts as nothing rather than failing the
+ * fetch; a failed fetch became an Application error in every plan that read it.
+ */
+export async function directorySize(dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await directorySize(path);
+    else if (entry.isFile())
+      total += await stat(path).then(
+        (s) => s.size,
+        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? 0 : Promise.reject(error)),
+      );
   }
   return total;
 }
