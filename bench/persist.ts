@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { contentHash, type Plan, type PlannedApplication, type Planner, prepareObjects, ResourceScopes } from '#plans';
 import type { KubeObject } from '#sources';
+import { HUB_CONFIG, type HubConfig } from '../apps/hub/src/config/hub-config.js';
 import { PrismaService } from '../apps/hub/src/database/prisma.service.js';
 import { MetricsService } from '../apps/hub/src/metrics/metrics.service.js';
 import { PLAN_BATCH_SIZE } from '../apps/hub/src/pipeline/jobs.js';
@@ -117,7 +118,13 @@ async function main(): Promise<void> {
       publishMs += performance.now() - started;
     };
     const planner = { plan: async (_inputs: unknown, clusters: Array<{ name: string }>) => clusters.map((c) => plans.get(c.name) as Plan) };
-    const service = new PlanService(prisma, notifier, hub.app.get(MetricsService), planner as unknown as Planner);
+    const service = new PlanService(
+      hub.app.get<HubConfig>(HUB_CONFIG),
+      prisma,
+      notifier,
+      hub.app.get(MetricsService),
+      planner as unknown as Planner,
+    );
 
     const names = Array.from({ length: CLUSTERS }, (_, i) => `c${i}`);
     const clusters = await prisma.$queryRaw<Array<{ id: string; name: string; server: string }>>`

@@ -662,3 +662,172 @@ describe('hub lifecycle: agent credential rotation', () => {
     assert.equal((await first.post('/agent/v1/heartbeat', {})).status, 401, 'the superseded credential, on the same replica');
   });
 });
+
+describe('hub lifecycle: failed work is tried again', () => {
+  const t = suiteResources();
+  let hub: RunningHub;
+  let git: GitHttpServer;
+  let admin: Client;
+  let root: string;
+
+  before(async () => {
+    root = tempDir(t);
+    git = await startGitHttpServer(root);
+    t.after(() => git.close());
+    // No git polling: only the retry can notice that a repository became reachable.
+    hub = await startHub(
+      t,
+      await hubEnv(t, {
+        FLOTILLA_GIT_POLL_SECONDS: '0',
+        FLOTILLA_RECONCILE_SECONDS: '0.5',
+        FLOTILLA_RETRY_BASE_SECONDS: '1',
+        FLOTILLA_RETRY_MAX_SECONDS: '2',
+      }),
+    );
+    admin = hubClient(hub.url, ADMIN_TOKEN);
+    const created = await admin.post('/api/v1/clusters', { name: 'retry-1', server: 'https://retry-1.example.com' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+
+  const latestPlan = async (cluster: string): Promise<PlanBody | undefined> => {
+    const response = await admin.get(`/api/v1/clusters/${cluster}/plans/latest`);
+    return response.status === 200 ? (response.body as unknown as PlanBody) : undefined;
+  };
+  const retries = async (work: string): Promise<number> => {
+    const text = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const line = text.split('\n').find((l) => l.startsWith(`flotilla_retries_total{work="${work}"}`));
+    return Number(line?.split(' ')[1] ?? 0);
+  };
+
+  it('plans an Application again once the repository it failed to fetch is reachable', async () => {
+    const appSet = await admin.put(
+      '/api/v1/applicationsets',
+      `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: late-source, namespace: argocd}
+spec:
+  generators:
+  - list: {elements: [{cluster: retry-1}]}
+  template:
+    metadata: {name: 'late-{{cluster}}'}
+    spec:
+      project: default
+      source: {repoURL: '${git.url('late.git')}', targetRevision: main, path: manifests}
+      destination: {name: '{{cluster}}', namespace: late}
+`,
+      'application/yaml',
+    );
+    assert.equal(appSet.status, 201, JSON.stringify(appSet.body));
+    const failed = await eventually(
+      async () => {
+        const plan = await latestPlan('retry-1');
+        return plan?.plan.applications.find((a) => a.name === 'late-retry-1')?.error ? plan : undefined;
+      },
+      30_000,
+      'a plan whose Application failed to fetch its source',
+    );
+    assert.match(failed.plan.applications[0]?.error ?? '', /cannot fetch/);
+    const cluster = (await admin.get('/api/v1/clusters/retry-1')).body;
+    assert.ok(Date.parse(String(cluster.planRetryAt)) > 0, `planRetryAt: ${JSON.stringify(cluster.planRetryAt)}`);
+
+    // The git server "comes back": the repository now exists. Nothing else changes.
+    TestRepository.init(join(root, 'late.git')).commit({
+      'manifests/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late}\ndata: {ready: "yes"}\n',
+    });
+    const recovered = await eventually(
+      async () => {
+        const plan = await latestPlan('retry-1');
+        const app = plan?.plan.applications.find((a) => a.name === 'late-retry-1');
+        return plan && app && !app.error ? { plan, app } : undefined;
+      },
+      30_000,
+      'the Application planned again without its error',
+    );
+    assert.ok(recovered.plan.revision > failed.revision);
+    assert.deepEqual(
+      recovered.app.objects?.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['ConfigMap/late'],
+    );
+    assert.ok((await retries('plan')) >= 1);
+    // A plan without failures clears the retry: no more revisions, no more attempts.
+    await eventually(
+      async () => ((await admin.get('/api/v1/clusters/retry-1')).body.planRetryAt === null ? true : undefined),
+      10_000,
+      'planRetryAt cleared',
+    );
+    const attempts = await retries('plan');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(await retries('plan'), attempts, 'a good plan is not retried');
+    assert.equal((await latestPlan('retry-1'))?.revision, recovered.plan.revision);
+  });
+
+  it('renders an ApplicationSet again once its generator’s repository is reachable', async () => {
+    const appSet = await admin.put(
+      '/api/v1/applicationsets',
+      `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: late-generator, namespace: argocd}
+spec:
+  generators:
+  - git:
+      repoURL: '${git.url('apps.git')}'
+      revision: main
+      directories: [{path: 'apps/*'}]
+  template:
+    metadata: {name: 'gen-{{path.basename}}'}
+    spec:
+      project: default
+      source: {repoURL: '${git.url('apps.git')}', targetRevision: main, path: '{{path}}'}
+      destination: {name: retry-1, namespace: '{{path.basename}}'}
+`,
+      'application/yaml',
+    );
+    assert.equal(appSet.status, 201, JSON.stringify(appSet.body));
+    type Shown = { conditions: Array<{ type: string; status: string; reason: string; message: string }> };
+    const rendered = (shown: Shown) => shown.conditions.find((c) => c.type === 'Rendered');
+    const failed = await eventually(
+      async () => {
+        const shown = (await admin.get('/api/v1/applicationsets/argocd/late-generator')).body as unknown as Shown;
+        return rendered(shown)?.status === 'False' ? rendered(shown) : undefined;
+      },
+      30_000,
+      'a failed render',
+    );
+    assert.match(failed?.message ?? '', /apps\.git/);
+
+    TestRepository.init(join(root, 'apps.git')).commit({
+      'apps/web/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n',
+    });
+    await eventually(
+      async () => {
+        const shown = (await admin.get('/api/v1/applicationsets/argocd/late-generator')).body as unknown as Shown;
+        return rendered(shown)?.status === 'True' ? true : undefined;
+      },
+      30_000,
+      'the render to succeed without any change to the set',
+    );
+    const applications = (await admin.get('/api/v1/applicationsets/argocd/late-generator/applications')).body as unknown as Array<{
+      metadata: { name: string };
+    }>;
+    assert.deepEqual(
+      applications.map((a) => a.metadata?.name ?? (a as unknown as { name: string }).name),
+      ['gen-web'],
+    );
+    const plan = await eventually(
+      async () => {
+        const current = await latestPlan('retry-1');
+        const app = current?.plan.applications.find((a) => a.name === 'gen-web');
+        return app && !app.error ? app : undefined;
+      },
+      30_000,
+      'gen-web planned',
+    );
+    assert.deepEqual(
+      plan.objects?.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['ConfigMap/web'],
+    );
+    assert.ok((await retries('render')) >= 1);
+  });
+});

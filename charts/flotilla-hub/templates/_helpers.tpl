@@ -170,6 +170,10 @@ Argument: dict "root" $ "roles" (list "api" "worker") "extra" (component extraEn
   value: {{ $v.config.agentCredentialCacheSeconds | toString | quote }}
 - name: FLOTILLA_RECONCILE_SECONDS
   value: {{ $v.config.reconcileSeconds | toString | quote }}
+- name: FLOTILLA_RETRY_BASE_SECONDS
+  value: {{ $v.config.retryBaseSeconds | toString | quote }}
+- name: FLOTILLA_RETRY_MAX_SECONDS
+  value: {{ $v.config.retryMaxSeconds | toString | quote }}
 - name: FLOTILLA_PLAN_CONCURRENCY
   value: {{ $v.config.planConcurrency | toString | quote }}
 {{- with $v.config.renderNetworkRepositories }}

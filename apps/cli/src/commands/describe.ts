@@ -53,7 +53,12 @@ export async function describeCommand(
         ['Agent', c.agentRegistered ? 'registered' : 'waiting for registration'],
         ['Kube version', String(c.kubeVersion ?? '')],
         ['Last seen', c.lastHeartbeatAt ? `${age(String(c.lastHeartbeatAt))} ago` : ''],
-        ['Newest plan', plans[0] ? `revision ${plans[0].revision}` : ''],
+        [
+          'Newest plan',
+          plans[0]
+            ? `revision ${plans[0].revision}${c.planRetryAt ? ` (failed Applications: planned again at ${String(c.planRetryAt)})` : ''}`
+            : '',
+        ],
       ])}\nApplications:\n${
         apps.length
           ? indent(

@@ -12,6 +12,8 @@ export function clusterView(cluster: Cluster): Record<string, unknown> {
     agentRegistered: cluster.agentCredentialHash !== null,
     kubeVersion: cluster.kubeVersion,
     lastHeartbeatAt: cluster.lastHeartbeatAt,
+    // Set while the newest plan has a failed Application: when it is planned again.
+    planRetryAt: cluster.planRetryAt,
     createdAt: cluster.createdAt,
   };
 }

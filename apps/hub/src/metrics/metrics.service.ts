@@ -43,6 +43,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly retries = new Counter({
+    name: 'flotilla_retries_total',
+    help: 'Failed work tried again after its backoff (work: render, an ApplicationSet; plan, a cluster with a failed Application)',
+    labelNames: ['work'] as const,
+    registers: [this.registry],
+  });
   readonly planRevisions = new Counter({
     name: 'flotilla_plan_revisions_total',
     help: 'Plan revisions stored (a plan whose hash changed)',

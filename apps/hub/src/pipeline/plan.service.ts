@@ -1,30 +1,37 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Application } from '#contracts';
 import { contentHash, type Plan, type PlanInput, type PlannedApplication, type Planner } from '#plans';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PLANNER } from './fleet.providers.js';
 import { clusterInfo, readClusters } from './hub-sources.js';
 import type { PlanJob } from './jobs.js';
 import { PlanNotifier } from './plan-notifier.service.js';
+import { nextRetrySql, type RetryPolicy, retryPolicy } from './retry.js';
 
 /**
  * The plan job: for a batch of clusters, their Applications from every ApplicationSet →
  * one plan each; a new revision is stored only when a plan's hash changed, and the
  * clusters' agents are woken. Reads and writes are batched (a few round trips per job,
  * not per cluster); revisions are numbered under row locks, so concurrent workers never
- * store one twice, and a job older than what was already planned changes nothing.
+ * store one twice, and a job older than what was already planned changes nothing. A cluster
+ * whose plan has a failed Application is planned again later, with backoff (retry.ts).
  */
 @Injectable()
 export class PlanService {
   private readonly logger = new Logger('plan');
+  private readonly retry: RetryPolicy;
 
   constructor(
+    @Inject(HUB_CONFIG) config: HubConfig,
     private readonly prisma: PrismaService,
     private readonly notifier: PlanNotifier,
     private readonly metrics: MetricsService,
     @Inject(PLANNER) private readonly planner: Planner,
-  ) {}
+  ) {
+    this.retry = retryPolicy(config);
+  }
 
   async run(job: PlanJob): Promise<{ revisions: number; unchanged: number; stale: number }> {
     const stop = this.metrics.planJobDuration.startTimer();
@@ -93,11 +100,22 @@ export class PlanService {
           [payload],
         );
       }
+      // A failed Application may have met a passing fault (a git server down, a timeout): its
+      // cluster is planned again when the backoff is due; a plan without failures clears it.
       await client.query(
-        `UPDATE "Cluster" AS c SET "plannedGeneration" = v.generation
-           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS generation) AS v
+        `UPDATE "Cluster" AS c
+            SET "plannedGeneration" = v.generation,
+                "planRetries" = CASE WHEN v.failed THEN c."planRetries" + 1 ELSE 0 END,
+                "planRetryAt" = CASE WHEN v.failed THEN ${nextRetrySql('c."planRetries"', '$4', '$5')} END
+           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS generation, unnest($3::bool[]) AS failed) AS v
           WHERE c.id = v.id`,
-        [behind, behind.map((id) => generations.get(id) as number)],
+        [
+          behind,
+          behind.map((id) => generations.get(id) as number),
+          behind.map((id) => plans.get(id)?.applications.some((app) => app.error !== undefined) ?? false),
+          this.retry.baseSeconds,
+          this.retry.maxSeconds,
+        ],
       );
       return revisions.map((r) => r.clusterId);
     });

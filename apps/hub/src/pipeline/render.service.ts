@@ -13,9 +13,9 @@ import { type Application, type ClusterInfo, FlotillaError, type ParamSet } from
 import { createDefaultRegistry, type PullRequestSource } from '#generators';
 import { destinationResolver } from '#plans';
 import type { RemoteGitRepositories } from '#sources';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { EventsService } from '../events/events.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
 import { decidePreviews, type PreviewDecision, type PreviewRecord, previewPolicyOf } from '../previews/preview-policy.js';
@@ -27,6 +27,7 @@ import { GIT, PULL_REQUESTS } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources, type PipelineCluster, readClusters } from './hub-sources.js';
 import type { PlanJob, RenderJob } from './jobs.js';
 import { RendererCache } from './renderer-cache.js';
+import { nextRetrySql, type RetryPolicy, retryPolicy, UTC_NOW_SQL } from './retry.js';
 import { markPlansOutdated, TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
@@ -38,13 +39,16 @@ const ANALYZE_AFTER_ROWS = 1_000;
 /**
  * The render job: an ApplicationSet's newest document → its Applications, stored, and the
  * clusters whose Applications changed queued for planning. A failed render keeps the last
- * good Applications (deletion guard) and reports the error as a condition.
+ * good Applications (deletion guard), reports the error as a condition and is tried again
+ * with backoff (retry.ts).
  */
 @Injectable()
 export class RenderService {
   private readonly logger = new Logger('render');
+  private readonly retry: RetryPolicy;
 
   constructor(
+    @Inject(HUB_CONFIG) config: HubConfig,
     private readonly prisma: PrismaService,
     private readonly triggers: TriggersService,
     private readonly events: EventsService,
@@ -53,7 +57,9 @@ export class RenderService {
     @Inject(PULL_REQUESTS) private readonly pullRequests: PullRequestSource,
     private readonly feedback: PreviewFeedbackQueue,
     private readonly renderers: RendererCache,
-  ) {}
+  ) {
+    this.retry = retryPolicy(config);
+  }
 
   async run(job: RenderJob): Promise<RenderResult> {
     const stop = this.metrics.renderDuration.startTimer();
@@ -294,7 +300,7 @@ export class RenderService {
         `UPDATE "ApplicationSet"
             SET "renderedGeneration" = $2, "renderedAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "planAllClusters" = false,
                 conditions = $4::jsonb, repositories = $5::jsonb, "updatedAt" = ($3::timestamptz AT TIME ZONE 'UTC'),
-                "renderedDigest" = $6
+                "renderedDigest" = $6, "renderRetries" = 0, "renderRetryAt" = NULL
           WHERE id = $1::uuid`,
         [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories), digest],
       );
@@ -318,11 +324,19 @@ export class RenderService {
     const appSetId = appSet.id;
     const now = new Date();
     const next = setCondition(conditions, { type: 'Rendered', status: 'False', reason: 'RenderFailed', message }, now);
-    // The generation counts as handled so a broken spec does not loop; the next change or git poll retries.
-    await this.prisma.applicationSet.updateMany({
-      where: { id: appSetId, renderedGeneration: { lt: generation } },
-      data: { renderedGeneration: generation, conditions: next as unknown as Prisma.InputJsonValue },
-    });
+    // The generation counts as handled so a broken spec does not loop at once; the next change,
+    // or the retry when its backoff is due, renders it again.
+    await this.prisma.$executeRawUnsafe(
+      `UPDATE "ApplicationSet"
+          SET "renderedGeneration" = $2, conditions = $3::jsonb, "updatedAt" = ${UTC_NOW_SQL},
+              "renderRetries" = "renderRetries" + 1, "renderRetryAt" = ${nextRetrySql('"renderRetries"', '$4', '$5')}
+        WHERE id = $1::uuid AND "renderedGeneration" < $2`,
+      appSetId,
+      generation,
+      JSON.stringify(next),
+      this.retry.baseSeconds,
+      this.retry.maxSeconds,
+    );
     await this.events.record({
       actor: 'pipeline',
       type: 'RenderFailed',
