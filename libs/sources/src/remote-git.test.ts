@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SourceError } from '#contracts';
@@ -103,6 +105,31 @@ describe('RemoteGitRepositories', () => {
     assert.equal(await git.readFile(server.url('r.git'), prHead, 'a.yaml'), 'a: 2');
   });
 
+  it('runs the fetches of one mirror one after another (branches, and a commit by SHA)', async (t) => {
+    const root = tempDir(t);
+    const repo = TestRepository.init(join(root, 'r.git'));
+    repo.commit({ 'a.yaml': 'a: 1' });
+    repo.git('config', 'uploadpack.allowAnySHA1InWant', 'true');
+    const unreachable = repo.commit({ 'a.yaml': 'a: 2' });
+    repo.git('reset', '-q', '--hard', 'HEAD~1');
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    // Every request held 150 ms on its way: fetches that overlap show as two requests in flight.
+    const proxy = await startSlowProxy(new URL(server.url('r.git')), 150);
+    t.after(() => proxy.close());
+    const url = `${proxy.origin}${new URL(server.url('r.git')).pathname}`;
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t), minFetchIntervalMs: 60_000 });
+    await git.resolveRevision(url, 'HEAD');
+    proxy.maxInFlight = 0;
+    // A plan's fetch of a commit no branch reaches and the poller's fetch of every branch, together
+    // (in this order: the poller's fetch first would be shared by the plan's wait for branches).
+    const [commit, fingerprint] = await Promise.all([git.resolveRevision(url, unreachable), git.headsFingerprint(url)]);
+    assert.match(fingerprint, /^[0-9a-f]{64}$/);
+    assert.equal(commit, unreachable);
+    assert.equal(git.fetchCount, 3);
+    assert.equal(proxy.maxInFlight, 1, 'two fetches of one mirror ran at once');
+  });
+
   it('redacts credentials in URLs', () => {
     assert.equal(
       redact('fatal: unable to access https://bob:tok3n@git.example.com/x.git/'),
@@ -131,3 +158,36 @@ describe('RemoteGitRepositories', () => {
     }
   });
 });
+
+/** An HTTP proxy to `target`'s host that holds every request `delayMs` and counts those in flight. */
+async function startSlowProxy(target: URL, delayMs: number): Promise<{ origin: string; maxInFlight: number; close: () => Promise<void> }> {
+  let inFlight = 0;
+  const state = { origin: '', maxInFlight: 0, close: async () => {} };
+  const server = createServer((req, res) => {
+    inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      setTimeout(() => {
+        const upstream = request(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+            answer.on('end', () => inFlight--);
+          },
+        );
+        upstream.on('error', () => {
+          inFlight--;
+          res.destroy();
+        });
+        upstream.end(Buffer.concat(body));
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return state;
+}

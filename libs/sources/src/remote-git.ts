@@ -40,7 +40,7 @@ const ALLOWED_URL = /^(https?:\/\/|ssh:\/\/|git@[^:]+:)/;
 
 /**
  * A GitSource for remote repositories: each is fetched into a bare mirror in the cache
- * (branches and tags only), at most once per `minFetchIntervalMs` and once at a time, then
+ * (branches and tags only), at most once per `minFetchIntervalMs` and one fetch at a time, then
  * read at exact commits through LocalGitRepositories. Credentials go to git through its
  * environment, never its arguments, and never appear in error messages.
  */
@@ -48,6 +48,8 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   private readonly mirrorPaths = new Map<string, string>();
   private readonly local: LocalGitRepositories;
   private readonly fetching = new Map<string, Promise<void>>();
+  /** The last fetch queued on each mirror: fetches of one mirror run one after another. */
+  private readonly mirrorQueue = new Map<string, Promise<void>>();
   private readonly fetchedAt = new Map<string, number>();
   /** Revisions resolved since the last fetch of their repository. */
   private readonly resolved = new Map<string, string>();
@@ -119,17 +121,33 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     if (!this.mirrorPaths.has(repoURL)) await this.fetch(repoURL);
   }
 
-  /** One fetch per repository at a time; callers arriving meanwhile share it. */
+  /** One fetch per repository and refs at a time; callers arriving meanwhile share it. */
   private fetch(repoURL: string, commit?: string): Promise<void> {
     const key = commit ? `${repoURL}\0${commit}` : repoURL;
     const last = this.fetchedAt.get(repoURL);
     if (!commit && last !== undefined && this.now() - last < (this.options.minFetchIntervalMs ?? 0)) return Promise.resolve();
     let running = this.fetching.get(key);
     if (!running) {
-      running = this.runFetch(repoURL, commit).finally(() => this.fetching.delete(key));
+      running = this.afterMirrorQueue(repoURL, () => this.runFetch(repoURL, commit)).finally(() => this.fetching.delete(key));
       this.fetching.set(key, running);
     }
     return running;
+  }
+
+  /**
+   * Runs a fetch once the fetches queued before it on the same mirror have ended: two git
+   * processes writing one mirror's refs and packs at once can fail each other (ref locks), and
+   * the size check must not remove a mirror another fetch is writing.
+   */
+  private afterMirrorQueue(repoURL: string, fetch: () => Promise<void>): Promise<void> {
+    const previous = this.mirrorQueue.get(repoURL) ?? Promise.resolve();
+    const run = previous.then(fetch);
+    const settled = run.catch(() => undefined);
+    this.mirrorQueue.set(repoURL, settled);
+    void settled.then(() => {
+      if (this.mirrorQueue.get(repoURL) === settled) this.mirrorQueue.delete(repoURL);
+    });
+    return run;
   }
 
   private async runFetch(repoURL: string, commit?: string): Promise<void> {
