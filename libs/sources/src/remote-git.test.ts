@@ -54,6 +54,26 @@ describe('RemoteGitRepositories', () => {
     assert.equal(git.fetchCount, 2);
   });
 
+  it('prefetches without waiting: a read meanwhile shares the fetch, and a failure is left for the read', async (t) => {
+    const root = tempDir(t);
+    TestRepository.init(join(root, 'r.git')).commit({ 'a.yaml': 'a: 1' });
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t), minFetchIntervalMs: 60_000 });
+    const url = server.url('r.git');
+    git.prefetch(url);
+    assert.equal(git.fetchCount, 0, 'no fetch runs before the event loop turns');
+    await git.resolveRevision(url, 'HEAD');
+    assert.equal(git.fetchCount, 1, 'the read shared the prefetch');
+    // A repository that does not exist: the prefetch fails quietly (no unhandled rejection), the read reports it.
+    const missing = server.url('missing.git');
+    git.prefetch(missing);
+    await assert.rejects(
+      git.resolveRevision(missing, 'HEAD'),
+      (error: unknown) => error instanceof SourceError && /cannot fetch/.test(error.message),
+    );
+  });
+
   it('refuses wrong credentials without leaking the password', async (t) => {
     const root = tempDir(t);
     TestRepository.init(join(root, 'r.git')).commit({ 'a.yaml': 'a: 1' });

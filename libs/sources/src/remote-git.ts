@@ -102,6 +102,15 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     this.fetchedAt.delete(repoURL);
   }
 
+  /**
+   * Starts fetching now, without waiting: work that will read the repository soon (the plans
+   * after a push) finds it fetched, or shares the fetch still running. A failure is left for
+   * that read, which fetches again and reports it.
+   */
+  prefetch(repoURL: string): void {
+    this.fetch(repoURL).catch(() => undefined);
+  }
+
   async listTree(repoURL: string, commit: string): Promise<GitTreeEntry[]> {
     await this.ensureMirror(repoURL);
     return this.local.listTree(repoURL, commit);

@@ -82,7 +82,14 @@ export class RenderService {
     const clusters = await readClusters(this.prisma);
     const read = performance.now();
     const infos = clusters.map(clusterInfo);
-    if (appSet.planAllClusters) for (const url of appSet.repositories as string[]) this.git.invalidate(url);
+    // A push: the plans that follow read the new commits. Their fetch starts now, while this set
+    // renders and stores, instead of in the first plan job (a few hundred ms on that path).
+    if (appSet.planAllClusters) {
+      for (const url of appSet.repositories as string[]) {
+        this.git.invalidate(url);
+        this.git.prefetch(url);
+      }
+    }
 
     let applications: Application[];
     let params: ParamSet[];
@@ -304,7 +311,6 @@ export class RenderService {
           WHERE id = $1::uuid`,
         [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories), digest],
       );
-      // Marked in this transaction: a failure after the commit cannot lose these plans.
       const plans = await markPlansOutdated(client, affected);
       return { plans, changedPreviews: stored.changed, rowsWritten, unchanged };
     });
