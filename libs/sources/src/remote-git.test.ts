@@ -134,20 +134,28 @@ describe('RemoteGitRepositories', () => {
     repo.git('reset', '-q', '--hard', 'HEAD~1');
     const server = await startGitHttpServer(root);
     t.after(() => server.close());
-    // Every request held 150 ms on its way: fetches that overlap show as two requests in flight.
+    // Every request held 150 ms on its way: git's fetch commands (the requests that bring objects
+    // into the mirror) of two fetches at once would overlap in time.
     const proxy = await startSlowProxy(new URL(server.url('r.git')), 150);
     t.after(() => proxy.close());
     const url = `${proxy.origin}${new URL(server.url('r.git')).pathname}`;
     const git = new RemoteGitRepositories({ cacheDir: tempDir(t), minFetchIntervalMs: 60_000 });
     await git.resolveRevision(url, 'HEAD');
-    proxy.maxInFlight = 0;
+    proxy.requests.length = 0;
+    repo.commit({ 'b.yaml': 'b: 1' }); // so that the branch fetch has objects to bring
     // A plan's fetch of a commit no branch reaches and the poller's fetch of every branch, together
     // (in this order: the poller's fetch first would be shared by the plan's wait for branches).
     const [commit, fingerprint] = await Promise.all([git.resolveRevision(url, unreachable), git.headsFingerprint(url)]);
     assert.match(fingerprint, /^[0-9a-f]{64}$/);
     assert.equal(commit, unreachable);
     assert.equal(git.fetchCount, 3);
-    assert.equal(proxy.maxInFlight, 1, 'two fetches of one mirror ran at once');
+    const fetches = proxy.requests.filter((r) => r.body.includes('command=fetch')).sort((a, b) => a.start - b.start);
+    assert.equal(fetches.length, 2, 'a fetch of the branches and one of the commit');
+    const [first, second] = fetches as [SeenRequest, SeenRequest];
+    assert.ok(
+      second.start >= first.end,
+      `two fetches of one mirror ran at once: ${JSON.stringify(fetches.map(({ start, end }) => ({ start, end })))}`,
+    );
   });
 
   it('redacts credentials in URLs', () => {
@@ -179,29 +187,38 @@ describe('RemoteGitRepositories', () => {
   });
 });
 
-/** An HTTP proxy to `target`'s host that holds every request `delayMs` and counts those in flight. */
-async function startSlowProxy(target: URL, delayMs: number): Promise<{ origin: string; maxInFlight: number; close: () => Promise<void> }> {
-  let inFlight = 0;
-  const state = { origin: '', maxInFlight: 0, close: async () => {} };
+interface SeenRequest {
+  body: string;
+  /** When it arrived, and when its answer ended (performance.now()). */
+  start: number;
+  end: number;
+}
+
+/** An HTTP proxy to `target`'s host that holds every request `delayMs` and records each with its body and times. */
+async function startSlowProxy(
+  target: URL,
+  delayMs: number,
+): Promise<{ origin: string; requests: SeenRequest[]; close: () => Promise<void> }> {
+  const state = { origin: '', requests: [] as SeenRequest[], close: async () => {} };
   const server = createServer((req, res) => {
-    inFlight++;
-    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    const seen: SeenRequest = { body: '', start: performance.now(), end: Number.POSITIVE_INFINITY };
+    state.requests.push(seen);
     const body: Buffer[] = [];
     req.on('data', (chunk: Buffer) => body.push(chunk));
     req.on('end', () => {
+      seen.body = Buffer.concat(body).toString('latin1');
       setTimeout(() => {
         const upstream = request(
           { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
           (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
-            answer.on('end', () => inFlight--);
+            answer.on('end', () => {
+              seen.end = performance.now();
+            });
           },
         );
-        upstream.on('error', () => {
-          inFlight--;
-          res.destroy();
-        });
+        upstream.on('error', () => res.destroy());
         upstream.end(Buffer.concat(body));
       }, delayMs);
     });

