@@ -24,7 +24,7 @@ export class MetricsService {
 
   readonly renders = new Counter({
     name: 'flotilla_renders_total',
-    help: 'ApplicationSet render jobs by result (rendered; unchanged: the Applications stored already; failed; stale)',
+    help: 'ApplicationSet render jobs by result (rendered; unchanged: the Applications stored already; inputs_unchanged: not rendered, its document and clusters as its last render read them; failed; stale)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -26,6 +26,22 @@ export function usesClusterGenerator(document: unknown): boolean {
   return found;
 }
 
+/** Generators whose output follows from the document and the registered clusters alone. */
+const HUB_STATE_GENERATORS = new Set(['list', 'clusters', 'matrix', 'merge']);
+
+/**
+ * True when every generator, at any nesting level, reads only the document and the registered
+ * clusters (no git, pull requests or other outside source): rendering it again with the same
+ * document and clusters gives the same Applications.
+ */
+export function readsOnlyHubState(document: unknown): boolean {
+  let closed = generatorsOf(document).length > 0;
+  walkGenerators(generatorsOf(document), (key) => {
+    if (!HUB_STATE_GENERATORS.has(key)) closed = false;
+  });
+  return closed;
+}
+
 /** Repository URLs named literally by git generators (templated ones are learnt at render time). */
 export function referencedRepositories(document: unknown): string[] {
   const urls: string[] = [];

@@ -21,18 +21,23 @@ import { PreviewFeedbackQueue } from '../previews/feedback-queue.service.js';
 import { decidePreviews, type PreviewDecision, type PreviewRecord, previewPolicyOf } from '../previews/preview-policy.js';
 import { storePreviews } from '../previews/preview-store.js';
 import { RecordingPullRequestSource } from '../previews/recording-source.js';
-import { pullRequestGenerators } from './appset-facts.js';
+import { pullRequestGenerators, readsOnlyHubState, usesClusterGenerator } from './appset-facts.js';
 import { type Condition, setCondition } from './conditions.js';
 import { GIT, PULL_REQUESTS } from './fleet.providers.js';
 import { clusterInfo, hubGeneratorSources, type PipelineCluster, readClusters } from './hub-sources.js';
-import type { PlanJob, RenderJob } from './jobs.js';
+import { PLAN_BATCH_SIZE, type PlanJob, type RenderJob } from './jobs.js';
 import { RendererCache } from './renderer-cache.js';
 import { nextRetrySql, type RetryPolicy, retryPolicy, UTC_NOW_SQL } from './retry.js';
 import { markPlansOutdated, TriggersService } from './triggers.service.js';
 
 const registry = createDefaultRegistry();
-/** How a render job ended; `unchanged`: rendered, and the Applications are those already stored. */
-export type RenderResult = 'rendered' | 'unchanged' | 'failed' | 'stale';
+/**
+ * How a render job ended. `unchanged`: rendered, and the Applications are those already stored;
+ * `inputs_unchanged`: not rendered, as it reads only what its last full render read (render-inputs).
+ */
+export type RenderResult = 'rendered' | 'unchanged' | 'inputs_unchanged' | 'failed' | 'stale';
+/** Part of every render input digest: bump it when rendering changes, so no digest of before is trusted. */
+const RENDER_INPUTS_FORMAT = 1;
 /** Rows a render writes (inserted, changed or deleted) from which it refreshes the table's statistics. */
 const ANALYZE_AFTER_ROWS = 1_000;
 
@@ -98,6 +103,19 @@ export class RenderService {
     const hasPreviews = pullRequestGenerators(appSet.document).length > 0;
     let previews: { decision: PreviewDecision; previous: PreviewRecord[]; keys: Array<string | undefined> } | undefined;
     const documentHash = createHash('sha256').update(JSON.stringify(appSet.document)).digest('hex');
+    const inputDigest = readsOnlyHubState(appSet.document)
+      ? renderInputDigest(documentHash, clusters, usesClusterGenerator(appSet.document))
+      : null;
+    if (inputDigest !== null && inputDigest === appSet.renderedInputDigest) {
+      const kept = await this.keepRendered(appSet, generation, inputDigest, documentHash);
+      if (kept !== undefined) {
+        this.logger.log(
+          `${appSet.namespace}/${appSet.name} generation ${generation}: not rendered (its document and clusters are as its last render read them), ${kept.clusters} clusters to plan` +
+            ` (ms: clusters read ${ms(read - started)}, kept ${ms(performance.now() - read)})`,
+        );
+        return kept.result;
+      }
+    }
     let renderer: IncrementalRenderer | undefined;
     try {
       const [parsed] = parseApplicationSets(JSON.stringify(appSet.document), registry, `${appSet.namespace}/${appSet.name}`);
@@ -106,7 +124,7 @@ export class RenderService {
       const separable = !hasPreviews && isClusterSeparable(document);
       const held =
         separable && !appSet.planAllClusters ? this.renderers.get(appSet.id, documentHash, appSet.renderedGeneration) : undefined;
-      if (held) return await this.renderClusterChanges(appSet, generation, held, documentHash, clusters);
+      if (held) return await this.renderClusterChanges(appSet, generation, held, documentHash, clusters, inputDigest);
       // Checked before any provider is called: a bad annotation costs no API request.
       const policy = hasPreviews ? previewPolicyOf(document.metadata.annotations as Record<string, string> | undefined) : {};
       if (separable) {
@@ -160,6 +178,7 @@ export class RenderService {
       unplaced,
       appSet.conditions as unknown as Condition[],
       previews,
+      inputDigest,
     );
     if (affected === undefined) return 'stale';
     const stored = performance.now();
@@ -188,6 +207,7 @@ export class RenderService {
     renderer: IncrementalRenderer,
     documentHash: string,
     clusters: PipelineCluster[],
+    inputDigest: string | null,
   ): Promise<RenderResult> {
     const infos = clusters.map(clusterInfo);
     let change: Awaited<ReturnType<IncrementalRenderer['syncClusters']>>;
@@ -220,6 +240,8 @@ export class RenderService {
       [],
       appSet.conditions as unknown as Condition[],
       undefined,
+      // The held output, updated for the changed clusters, is what a full render of these clusters gives.
+      inputDigest,
       {
         names: [...rows.map((r) => r.name), ...change.removed],
         total: renderer.size(),
@@ -248,6 +270,8 @@ export class RenderService {
     unplaced: string[],
     conditions: Condition[],
     previews: { decision: PreviewDecision; previous: PreviewRecord[] } | undefined,
+    /** What this render read, when that is only its document and the clusters (render inputs); else null. */
+    inputDigest: string | null,
     /** Only these names changed (the rows given, and names removed); the rest stay as stored. */
     partial?: { names: string[]; total: number; repositories: string[] },
   ): Promise<{ plans: PlanJob['clusters']; changedPreviews: string[]; rowsWritten: number; unchanged: boolean } | undefined> {
@@ -305,15 +329,65 @@ export class RenderService {
       // Timestamps as Prisma keeps them: UTC in timestamp(3) columns.
       await client.query(
         `UPDATE "ApplicationSet"
-            SET "renderedGeneration" = $2, "renderedAt" = ($3::timestamptz AT TIME ZONE 'UTC'), "planAllClusters" = false,
+            SET "renderedGeneration" = $2, "renderedAt" = ($3::timestamptz AT TIME ZONE 'UTC'),
+                "planAllClusters" = "planAllClusters" AND generation > $2,
                 conditions = $4::jsonb, repositories = $5::jsonb, "updatedAt" = ($3::timestamptz AT TIME ZONE 'UTC'),
-                "renderedDigest" = $6, "renderRetries" = 0, "renderRetryAt" = NULL
+                "renderedDigest" = $6, "renderedInputDigest" = $7, "renderRetries" = 0, "renderRetryAt" = NULL
           WHERE id = $1::uuid`,
-        [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories), digest],
+        [appSetId, generation, now.toISOString(), JSON.stringify(next), JSON.stringify(repositories), digest, inputDigest],
       );
+      // Marked in this transaction: a failure after the commit cannot lose these plans.
       const plans = await markPlansOutdated(client, affected);
       return { plans, changedPreviews: stored.changed, rowsWritten, unchanged };
     });
+  }
+
+  /**
+   * The set reads only its document and the clusters, and both are as its last full render read
+   * them: the stored Applications are what rendering would give, so nothing is rendered or
+   * compared. A push (planAllClusters) still re-plans the set's clusters, as their sources moved:
+   * marked and queued a plan job's batch at a time, so the first plans start at once (marking
+   * 10,000 clusters took 150 ms), and before the generation is recorded, so a failure meanwhile
+   * leaves the render to be done again (the reconciler), never plans lost.
+   * Undefined when another render changed the stored state meanwhile: render in full.
+   */
+  private async keepRendered(
+    appSet: { id: string; renderedGeneration: number; planAllClusters: boolean },
+    generation: number,
+    inputDigest: string,
+    documentHash: string,
+  ): Promise<{ result: RenderResult; clusters: number } | undefined> {
+    let marked = 0;
+    if (appSet.planAllClusters) {
+      const rows = await this.prisma.hotQuery<{ clusterId: string }>(
+        'appset-clusters',
+        `SELECT DISTINCT "clusterId" FROM "GeneratedApplication" WHERE "appSetId" = $1::uuid AND "clusterId" IS NOT NULL ORDER BY 1`,
+        [appSet.id],
+      );
+      for (let i = 0; i < rows.length; i += PLAN_BATCH_SIZE) {
+        const batch = rows.slice(i, i + PLAN_BATCH_SIZE).map((r) => r.clusterId);
+        await this.triggers.enqueuePlans(await this.prisma.bulkTransaction((client) => markPlansOutdated(client, batch)));
+      }
+      marked = rows.length;
+    }
+    // A push that arrived meanwhile (a newer generation) keeps its planAllClusters for its own render.
+    const updated = await this.prisma.$executeRawUnsafe(
+      `UPDATE "ApplicationSet"
+          SET "renderedGeneration" = $2, "renderedAt" = ${UTC_NOW_SQL}, "updatedAt" = ${UTC_NOW_SQL},
+              "planAllClusters" = "planAllClusters" AND generation > $2, "renderRetries" = 0, "renderRetryAt" = NULL
+        WHERE id = $1::uuid AND "renderedGeneration" < $2 AND "renderedInputDigest" = $3`,
+      appSet.id,
+      generation,
+      inputDigest,
+    );
+    if (updated === 0) {
+      const now = await this.prisma.applicationSet.findUnique({ where: { id: appSet.id }, select: { renderedGeneration: true } });
+      return !now || now.renderedGeneration >= generation ? { result: 'stale', clusters: marked } : undefined;
+    }
+    // The held output stays valid: it is now the output of this generation.
+    const held = this.renderers.get(appSet.id, documentHash, appSet.renderedGeneration);
+    if (held) this.renderers.set(appSet.id, documentHash, generation, held);
+    return { result: 'inputs_unchanged', clusters: marked };
   }
 
   private async previousPreviews(appSetId: string): Promise<PreviewRecord[]> {
@@ -334,7 +408,7 @@ export class RenderService {
     // or the retry when its backoff is due, renders it again.
     await this.prisma.$executeRawUnsafe(
       `UPDATE "ApplicationSet"
-          SET "renderedGeneration" = $2, conditions = $3::jsonb, "updatedAt" = ${UTC_NOW_SQL},
+          SET "renderedGeneration" = $2, conditions = $3::jsonb, "updatedAt" = ${UTC_NOW_SQL}, "renderedInputDigest" = NULL,
               "renderRetries" = "renderRetries" + 1, "renderRetryAt" = ${nextRetrySql('"renderRetries"', '$4', '$5')}
         WHERE id = $1::uuid AND "renderedGeneration" < $2`,
       appSetId,
@@ -445,3 +519,20 @@ function repositoriesOf(applications: Application[]): string[] {
 const ms = (value: number): string => value.toFixed(0);
 
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * SHA-256 of what rendering a set that reads only hub state depends on: its document and every
+ * registered cluster as its generators see it (with a cluster generator: labels, annotations,
+ * versions) and as placement sees it (id, name, server; id included: a cluster registered again
+ * under the same name is another destination). Clusters sorted by id: the read order is not
+ * part of the input.
+ */
+function renderInputDigest(documentHash: string, clusters: readonly PipelineCluster[], generatorsReadClusters: boolean): string {
+  const sorted = [...clusters].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const hash = createHash('sha256').update(`${RENDER_INPUTS_FORMAT}\n${documentHash}\n`);
+  for (const cluster of sorted) {
+    const seen = generatorsReadClusters ? clusterInfo(cluster) : { name: cluster.name, server: cluster.server };
+    hash.update(`${cluster.id} ${JSON.stringify(seen)}\n`);
+  }
+  return hash.digest('hex');
+}
