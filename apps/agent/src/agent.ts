@@ -7,6 +7,7 @@ import { type HubClient, HubError, type PlanRevision } from './hub-client.js';
 import { log } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { StateStore } from './state-store.js';
+import { Wakeup } from './wakeup.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -49,6 +50,8 @@ export class Agent {
   private applyRunning: Promise<void> | undefined;
   private pendingReport: StatusReport | undefined;
   private lastReport = '';
+  /** Wakes the report loop when a report is queued: it sends at once and never polls for work. */
+  private readonly reportQueued = new Wakeup(this.stopping.signal);
 
   constructor(
     private readonly config: AgentConfig,
@@ -194,13 +197,19 @@ export class Agent {
     const text = JSON.stringify(report);
     if (text === this.lastReport) return;
     this.pendingReport = report;
+    this.reportQueued.wake();
   }
 
   private async reportLoop(): Promise<void> {
     const backoff = new Backoff();
     while (!this.stopped) {
       const report = this.pendingReport;
-      if (!report || !this.hub.credential) {
+      if (!report) {
+        await this.reportQueued.wait();
+        continue;
+      }
+      // Registration (the poll loop's) has not finished yet: the report waits for the credential.
+      if (!this.hub.credential) {
         await this.pause(100);
         continue;
       }
