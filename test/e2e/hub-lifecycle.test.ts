@@ -10,6 +10,7 @@ import {
   type GitHttpServer,
   hubClient,
   type RunningHub,
+  scrapeHubMetrics,
   startGitHttpServer,
   startHub,
   TestRepository,
@@ -693,15 +694,15 @@ describe('hub lifecycle: failed work is tried again', () => {
     const response = await admin.get(`/api/v1/clusters/${cluster}/plans/latest`);
     return response.status === 200 ? (response.body as unknown as PlanBody) : undefined;
   };
-  const retries = async (work: string): Promise<number> => {
-    const text = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
-    const line = text.split('\n').find((l) => l.startsWith(`flotilla_retries_total{work="${work}"}`));
-    return Number(line?.split(' ')[1] ?? 0);
+  const retries = async (work: string): Promise<number> =>
+    (await scrapeHubMetrics(hub.url, ADMIN_TOKEN)).value('flotilla_retries_total', { work });
+  const putAppSet = async (yaml: string): Promise<void> => {
+    const put = await admin.put('/api/v1/applicationsets', yaml, 'application/yaml');
+    assert.equal(put.status, 201, JSON.stringify(put.body));
   };
 
   it('plans an Application again once the repository it failed to fetch is reachable', async () => {
-    const appSet = await admin.put(
-      '/api/v1/applicationsets',
+    await putAppSet(
       `
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -716,9 +717,7 @@ spec:
       source: {repoURL: '${git.url('late.git')}', targetRevision: main, path: manifests}
       destination: {name: '{{cluster}}', namespace: late}
 `,
-      'application/yaml',
     );
-    assert.equal(appSet.status, 201, JSON.stringify(appSet.body));
     const failed = await eventually(
       async () => {
         const plan = await latestPlan('retry-1');
@@ -763,8 +762,7 @@ spec:
   });
 
   it('renders an ApplicationSet again once its generator’s repository is reachable', async () => {
-    const appSet = await admin.put(
-      '/api/v1/applicationsets',
+    await putAppSet(
       `
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -782,9 +780,7 @@ spec:
       source: {repoURL: '${git.url('apps.git')}', targetRevision: main, path: '{{path}}'}
       destination: {name: retry-1, namespace: '{{path.basename}}'}
 `,
-      'application/yaml',
     );
-    assert.equal(appSet.status, 201, JSON.stringify(appSet.body));
     type Shown = { conditions: Array<{ type: string; status: string; reason: string; message: string }> };
     const rendered = (shown: Shown) => shown.conditions.find((c) => c.type === 'Rendered');
     const failed = await eventually(

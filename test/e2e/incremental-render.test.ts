@@ -7,6 +7,7 @@ import {
   eventually,
   hubClient,
   type RunningHub,
+  scrapeHubMetrics,
   startFreshHub,
   startGitHttpServer,
   startHub,
@@ -181,10 +182,10 @@ spec:
     await eventually(async () => ((await analyzed()) > before ? true : undefined), 30_000, 'an ANALYZE of GeneratedApplication');
   });
 
-  const renders = async (): Promise<Record<string, number>> => {
-    const text = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
-    return Object.fromEntries([...text.matchAll(/^flotilla_renders_total\{result="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
-  };
+  const renders = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await scrapeHubMetrics(hub.url, ADMIN_TOKEN)).samples('flotilla_renders_total').map((m) => [m.labels?.result, Number(m.value)]),
+    );
   /** Waits until `count` more render jobs than in `before` ended as rendered or (inputs_)unchanged; returns those counts. */
   const rendersAfter = async (before: Record<string, number>, count: number): Promise<Record<string, number>> => {
     const delta = (now: Record<string, number>): Record<string, number> =>

@@ -79,3 +79,4 @@ export {
   suiteScope,
 } from './hub.js';
 export { type KubeApiServer, kubeApiServerAssets, startKubeApiServer, startKubeApiServers } from './kube-api-server.js';
+export { type ScrapedMetrics, scrapeHubMetrics } from './metrics.js';
