@@ -42,7 +42,12 @@ async function main(): Promise<void> {
     /** Status reports the hub refused (and the agent sent again), by answer. */
     const refused = new Tally();
     const fetched: number[] = [];
+    /** From the cluster's plan announcement (its revision stored and published) to the agent's receipt: delivery's own leg. */
+    const fetchedAfterAnnouncement: number[] = [];
     const converged: number[] = [];
+    /** From the end of the simulated apply to the hub's answer to the status report (retries included): the report's leg. */
+    const reportLeg: number[] = [];
+    let announced: Awaited<ReturnType<typeof fleet.announcements>> | undefined;
     let commit = '';
     let committedAt = 0;
     onStopped(
@@ -56,7 +61,10 @@ async function main(): Promise<void> {
       const { revision, plan } = JSON.parse(response.body) as Revision;
       if (!plan.applications.every((app) => app.commit === commit)) return failed('stale plan');
       fetched.push(since(committedAt, response.at));
+      const announcedAt = announced?.announcedAt.get(agent.name);
+      if (announcedAt !== undefined) fetchedAfterAnnouncement.push(since(announcedAt, response.at));
       await sleep(APPLY_MS);
+      const appliedAt = performance.now();
       const report = {
         revision,
         applications: plan.applications.map((app) => ({
@@ -80,7 +88,10 @@ async function main(): Promise<void> {
           status: error.code ?? error.message,
           at: performance.now(),
         }));
-        if (reported.status === 204) return void converged.push(since(committedAt, reported.at));
+        if (reported.status === 204) {
+          reportLeg.push(since(appliedAt, reported.at));
+          return void converged.push(since(committedAt, reported.at));
+        }
         refused.add(`HTTP ${reported.status}`);
         if (performance.now() - committedAt > GIVE_UP_MS) return failed('status never taken');
         await sleep(pause / 2 + Math.random() * (pause / 2));
@@ -92,6 +103,7 @@ async function main(): Promise<void> {
     log('polls held');
 
     const cpu = () => ({ api: cpuMs(api), worker: cpuMs(worker), postgres: cpuMsByName('postgres'), agents: cpuMs('self') });
+    announced = await fleet.announcements();
     const cpuBefore = cpu();
     await fleet.profile(`convergence-${AGENTS}`, async () => {
       committedAt = performance.now();
@@ -100,12 +112,19 @@ async function main(): Promise<void> {
       await Promise.all(all);
     });
     const cpuAfter = cpu();
+    announced.close();
+    // The pipeline's leg: commit → each cluster's new revision stored and announced.
+    const announcement = latencyStats([...announced.announcedAt.values()].map((at) => since(committedAt, at)));
     const { rows } = await fleet.db.query<{ count: string }>(
       `SELECT count(*) FROM "ApplicationStatus" s JOIN "Cluster" c ON c.id = s."clusterId" WHERE s.sync = 'Synced' AND s."appliedRevision" > 1`,
     );
     const fetch = latencyStats(fetched);
+    const delivery = latencyStats(fetchedAfterAnnouncement);
+    const reporting = latencyStats(reportLeg);
     const convergence = latencyStats(converged);
-    log(`fetched ${JSON.stringify(fetch)}; converged ${JSON.stringify(convergence)}`);
+    log(
+      `announced ${JSON.stringify(announcement)}; fetched ${JSON.stringify(fetch)} (after announcement ${JSON.stringify(delivery)}); reported after the apply ${JSON.stringify(reporting)}; converged ${JSON.stringify(convergence)}`,
+    );
     emit({
       scenario: 'convergence',
       agents: AGENTS,
@@ -116,7 +135,13 @@ async function main(): Promise<void> {
       errorKinds: errors.counts,
       statusRetries: refused.total,
       statusRefused: refused.counts,
+      /** Commit → each cluster's revision stored and announced (render, git fetch, plan jobs). */
+      announcement,
       fetch,
+      /** Announcement → the agent's receipt. */
+      delivery,
+      /** End of the apply → status report answered. */
+      report: reporting,
       convergence,
       /** Baseline in the same run: the fetch (delivery) alone; convergence adds the apply and the status report. */
       ratio: convergence.p99Ms / fetch.p99Ms,
