@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     const cpuBefore = cpu();
     await fleet.profile(`convergence-${AGENTS}`, async () => {
       committedAt = performance.now();
-      commit = fleet.repo.commit({ 'web/cm.yaml': CONFIGMAP('1') });
+      commit = await fleet.commit({ 'web/cm.yaml': CONFIGMAP('1') });
       await fleet.pushed();
       await Promise.all(all);
     });

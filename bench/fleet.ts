@@ -5,17 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort, type GitHttpServer, startGitHttpServer, TestRepository } from '../test/support/index.js';
+import { type FileTree, freePort, TestRepository } from '../test/support/index.js';
 import type { Agent, AgentClient } from './agent-client.js';
 import { onStopped, quiet, rssMiB } from './common.js';
+import { type GitRemote, startGitRemote } from './git-remote.js';
 
 export { type Agent, AgentClient, type Received } from './agent-client.js';
 
 /**
  * A hub as deployed, for the fleet scenarios (delivery, convergence, footprints): an API
  * process (holding the agents' polls) and a worker process on a fresh database and Redis
- * prefix, a git server on loopback holding one plain-YAML application, registered clusters
- * and simulated agents on raw sockets (agent-client.ts: cheap, as they share the hub's two cores).
+ * prefix, a git server on loopback holding one plain-YAML application (in a small process of its
+ * own: git-remote.ts), registered clusters and simulated agents on raw sockets (agent-client.ts:
+ * cheap, as they share the hub's two cores).
  *
  * Clusters are registered in bulk: one through the API (create, bootstrap token, register),
  * which also tells the hub the fleet changed, and the rest inserted into Postgres with their
@@ -39,8 +41,9 @@ export interface Fleet {
   worker: ChildProcess;
   /** A connection to the hub's database, for the bench's own reads. */
   db: pg.Client;
-  repo: TestRepository;
-  git: GitHttpServer;
+  /** Commits `files` to the application repository (in the git remote's process); resolves to the SHA. */
+  commit(files: FileTree): Promise<string>;
+  git: GitRemote;
   webhookSecret: string;
   agents: Agent[];
   /** Admin API call. */
@@ -106,7 +109,7 @@ export async function startFleet(options: { env?: Record<string, string>; log?: 
   await root.query(`CREATE DATABASE ${db}`);
   const repo = TestRepository.init(join(work, 'git', 'apps.git'));
   repo.commit({ 'web/cm.yaml': CONFIGMAP('0') });
-  const git = await startGitHttpServer(join(work, 'git'));
+  const git = await startGitRemote(join(work, 'git'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dbUrl = new URL(POSTGRES);
@@ -444,7 +447,7 @@ spec:
     api,
     worker: worker as ChildProcess,
     db: bench,
-    repo,
+    commit: (files) => git.commit('apps.git', files),
     git,
     webhookSecret,
     agents,
