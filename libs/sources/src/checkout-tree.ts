@@ -11,7 +11,7 @@ export interface TreeExtractOptions {
 
 /**
  * Writes the tree of `commit` into the empty directory `dest` with git plumbing
- * (`read-tree` into a private index file, then `checkout-index`). Unlike `git archive`
+ * (`read-tree -u` into a private index file: one git process). Unlike `git archive`
  * this ignores `export-ignore`/`export-subst`, so the files are those a clone would have;
  * unlike `git checkout` it never touches the repository's own index, HEAD or work tree.
  * No shell, no hooks, no user or system configuration.
@@ -40,8 +40,8 @@ export async function extractTree(gitDir: string, commit: string, dest: string, 
   ];
   const run = (label: string, args: string[]): Promise<string> =>
     runProcess('git', [...git, ...args], { label, cwd: dest, env, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes });
-  await run('git read-tree', ['read-tree', '--end-of-options', commit]);
-  await run('git checkout-index', ['checkout-index', '--all', '--force']);
+  // --reset -u from an empty index: every file of the tree is new, so every file is written.
+  await run('git read-tree', ['read-tree', '--reset', '-u', '--end-of-options', commit]);
 }
 
 /**

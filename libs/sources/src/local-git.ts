@@ -28,6 +28,7 @@ export interface LocalGitOptions extends GitCommandOptions {
 export class LocalGitRepositories implements GitSource, GitCheckouts {
   private readonly trees = new Map<string, Promise<Map<string, GitTreeEntry['type']>>>();
   private readonly checkouts: TreeCache;
+  private readonly gitDirs = new Map<string, Promise<string>>();
 
   constructor(
     private readonly repositories: ReadonlyMap<string, string>,
@@ -55,11 +56,21 @@ export class LocalGitRepositories implements GitSource, GitCheckouts {
 
   /** Writes the tree of `commit` into `dest`; one call per checkout that had to be extracted. */
   protected async extractTree(repository: string, commit: string, dest: string, index: string): Promise<void> {
-    const gitDir = (await runGit(repository, ['rev-parse', '--absolute-git-dir'], this.options)).toString().trim();
-    await extractTree(gitDir, commit, dest, index, {
+    await extractTree(await this.gitDir(repository), commit, dest, index, {
       timeoutMs: this.options.timeoutMs ?? CHECKOUT_TIMEOUT_MS,
       maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
     });
+  }
+
+  /** A repository's git directory: asked of git once per repository (a git process costs 10–50 ms here). */
+  private gitDir(repository: string): Promise<string> {
+    let gitDir = this.gitDirs.get(repository);
+    if (!gitDir) {
+      gitDir = runGit(repository, ['rev-parse', '--absolute-git-dir'], this.options).then((out) => out.toString().trim());
+      gitDir.catch(() => this.gitDirs.delete(repository));
+      this.gitDirs.set(repository, gitDir);
+    }
+    return gitDir;
   }
 
   async resolveRevision(repoURL: string, revision: string): Promise<string> {

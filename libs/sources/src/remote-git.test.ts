@@ -108,6 +108,32 @@ describe('RemoteGitRepositories', () => {
     await assert.rejects(small.resolveRevision(server.url('big.git'), 'HEAD'), /big\.git takes [\d.]+ KiB, over the 9\.8 KiB limit$/);
   });
 
+  it("asks for the remote's default branch only once its HEAD is read, then at every fetch", async (t) => {
+    const root = tempDir(t);
+    const repo = TestRepository.init(join(root, 'r.git'));
+    const onMain = repo.commit({ 'a.yaml': 'a: 1' });
+    repo.git('branch', 'trunk');
+    const server = await startGitHttpServer(root);
+    t.after(() => server.close());
+    const git = new RemoteGitRepositories({ cacheDir: tempDir(t) });
+    const url = server.url('r.git');
+    // A git conversation (fetch or ls-remote) starts with one GET of info/refs.
+    const conversations = () => server.requests.filter((r) => r === 'GET /r.git/info/refs').length;
+
+    await git.resolveRevision(url, 'main');
+    await git.resolveRevision(url, 'trunk');
+    assert.equal(conversations(), 2, 'two fetches, no ls-remote: nobody read HEAD');
+
+    assert.equal(await git.resolveRevision(url, 'HEAD'), onMain);
+    assert.equal(conversations(), 4, 'a fetch, then the default branch asked for once');
+    repo.git('symbolic-ref', 'HEAD', 'refs/heads/trunk');
+    repo.git('checkout', '-q', 'trunk');
+    const onTrunk = repo.commit({ 'a.yaml': 'a: 2' });
+    assert.equal(await git.resolveRevision(url, ''), onTrunk, "the remote's new default branch is followed");
+    assert.equal(conversations(), 6, 'from now on alongside every fetch');
+    assert.equal(await git.resolveRevision(url, 'main'), onMain);
+  });
+
   it('fetches a commit no branch reaches by its SHA', async (t) => {
     const root = tempDir(t);
     const repo = TestRepository.init(join(root, 'r.git'));

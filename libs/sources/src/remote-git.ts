@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError } from '#contracts';
 import type { GitSource, GitTreeEntry } from '#generators';
@@ -51,8 +51,15 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   /** The last fetch queued on each mirror: fetches of one mirror run one after another. */
   private readonly mirrorQueue = new Map<string, Promise<void>>();
   private readonly fetchedAt = new Map<string, number>();
-  /** Revisions resolved since the last fetch of their repository. */
-  private readonly resolved = new Map<string, string>();
+  /** Revisions resolved (or being resolved) since the last fetch of their repository. */
+  private readonly resolved = new Map<string, Promise<string>>();
+  /**
+   * Repositories whose HEAD (the remote's default branch) was asked for: every branch fetch of
+   * them also asks the remote where its HEAD points. The others never pay that request.
+   */
+  private readonly headWanted = new Set<string>();
+  /** Repositories whose mirror HEAD was set from the remote at their last fetch. */
+  private readonly headCurrent = new Set<string>();
   private readonly now: () => number;
   /** Fetches actually run, for tests and metrics. */
   fetchCount = 0;
@@ -65,13 +72,42 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   /** Fetches now (when the interval allows) and resolves a branch, tag, `HEAD` or commit. */
   async resolveRevision(repoURL: string, revision: string): Promise<string> {
     await this.fetch(repoURL);
-    // Until the next fetch the refs cannot move: answer repeated questions from memory.
+    if (revision.trim() === '' || revision.trim() === 'HEAD') await this.followRemoteHead(repoURL);
+    // Until the next fetch the refs cannot move: answer repeated questions (and concurrent ones) from memory.
     const key = `${repoURL}\0${revision}`;
-    const known = this.resolved.get(key);
-    if (known) return known;
-    const commit = await this.resolveInMirror(repoURL, revision);
-    this.resolved.set(key, commit);
+    let commit = this.resolved.get(key);
+    if (!commit) {
+      const resolving = this.resolveInMirror(repoURL, revision);
+      resolving.catch(() => {
+        if (this.resolved.get(key) === resolving) this.resolved.delete(key);
+      });
+      this.resolved.set(key, resolving);
+      commit = resolving;
+    }
     return commit;
+  }
+
+  /**
+   * Points the mirror's HEAD where the remote's points, the first time a repository's HEAD is
+   * asked for; from then on every branch fetch does it alongside the fetch.
+   */
+  private async followRemoteHead(repoURL: string): Promise<void> {
+    if (this.headWanted.has(repoURL) && this.headCurrent.has(repoURL)) return;
+    this.headWanted.add(repoURL);
+    await this.afterMirrorQueue(repoURL, async () => {
+      if (this.headCurrent.has(repoURL)) return;
+      const mirror = await this.mirrorFor(repoURL);
+      try {
+        await this.pointHeadAt(mirror, await this.remoteDefaultBranch(mirror, repoURL, this.gitOptions(repoURL)));
+      } catch (error) {
+        throw new SourceError(`cannot read the default branch of ${redact(repoURL)}: ${redact((error as Error).message)}`, {
+          cause: error,
+        });
+      }
+      this.headCurrent.add(repoURL);
+      this.resolved.delete(`${repoURL}\0HEAD`);
+      this.resolved.delete(`${repoURL}\0`);
+    });
   }
 
   private async resolveInMirror(repoURL: string, revision: string): Promise<string> {
@@ -162,17 +198,21 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
   private async runFetch(repoURL: string, commit?: string): Promise<void> {
     if (!ALLOWED_URL.test(repoURL)) throw new SourceError(`${redact(repoURL)}: only https, http and ssh repository URLs are supported`);
     const mirror = await this.mirrorFor(repoURL);
-    const options = { timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, env: this.credentialEnv(repoURL) };
+    const options = this.gitOptions(repoURL);
     this.fetchCount++;
     try {
       const refspecs = commit ? [commit] : ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'];
       // The remote's default branch is asked for alongside the fetch, not after it: one round trip
       // to the git server less on the way from a push to its plans (about 240 ms here).
-      const defaultBranch = commit ? undefined : this.remoteDefaultBranch(mirror, repoURL, options);
+      const followHead = !commit && this.headWanted.has(repoURL);
+      if (!commit) this.headCurrent.delete(repoURL);
+      const defaultBranch = followHead ? this.remoteDefaultBranch(mirror, repoURL, options) : undefined;
       defaultBranch?.catch(() => undefined); // awaited below, unless the fetch fails first
       await runGit(mirror, ['fetch', '--prune', '--no-write-fetch-head', '--end-of-options', repoURL, ...refspecs], options);
-      const branch = await defaultBranch;
-      if (branch) await runGit(mirror, ['symbolic-ref', 'HEAD', branch]);
+      if (followHead) {
+        await this.pointHeadAt(mirror, await defaultBranch);
+        this.headCurrent.add(repoURL);
+      }
     } catch (error) {
       throw new SourceError(`cannot fetch ${redact(repoURL)}: ${redact((error as Error).message)}`, { cause: error });
     }
@@ -180,6 +220,17 @@ export class RemoteGitRepositories implements GitSource, GitCheckouts {
     for (const key of this.resolved.keys()) if (key.startsWith(`${repoURL}\0`)) this.resolved.delete(key);
     this.fetchedAt.set(repoURL, this.now());
     this.mirrorPaths.set(repoURL, mirror);
+  }
+
+  private gitOptions(repoURL: string): { timeoutMs: number; env: Record<string, string> } {
+    return { timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, env: this.credentialEnv(repoURL) };
+  }
+
+  /** Sets the mirror's HEAD to `branch`, unless it is there already (the usual case: no git process). */
+  private async pointHeadAt(mirror: string, branch: string | undefined): Promise<void> {
+    if (!branch) return;
+    const head = await readFile(join(mirror, 'HEAD'), 'utf8').catch(() => '');
+    if (head.trim() !== `ref: ${branch}`) await runGit(mirror, ['symbolic-ref', 'HEAD', branch]);
   }
 
   /** The remote's default branch (what its HEAD points at), for the mirror's HEAD to mean what it means there. */

@@ -82,19 +82,20 @@ export class RenderService {
     const appSet = await this.prisma.applicationSet.findUnique({ where: { id: job.appSetId } });
     if (!appSet || appSet.renderedGeneration >= job.generation) return 'stale';
     const generation = appSet.generation;
-    // Phase timings go into the render's log line: where a slow fleet-wide change spends its time.
-    const started = performance.now();
-    const clusters = await readClusters(this.prisma);
-    const read = performance.now();
-    const infos = clusters.map(clusterInfo);
-    // A push: the plans that follow read the new commits. Their fetch starts now, while this set
-    // renders and stores, instead of in the first plan job (a few hundred ms on that path).
+    // A push: the plans that follow read the new commits. Their fetch starts first, and runs while
+    // this set reads the clusters, renders and stores, instead of in the first plan job (a few
+    // hundred ms on that path).
     if (appSet.planAllClusters) {
       for (const url of appSet.repositories as string[]) {
         this.git.invalidate(url);
         this.git.prefetch(url);
       }
     }
+    // Phase timings go into the render's log line: where a slow fleet-wide change spends its time.
+    const started = performance.now();
+    const clusters = await readClusters(this.prisma);
+    const read = performance.now();
+    const infos = clusters.map(clusterInfo);
 
     let applications: Application[];
     let params: ParamSet[];
