@@ -92,9 +92,10 @@ export class StatusWriter {
       previous: PreviousStatus[] | null;
       previews: Record<string, string> | null;
     }>(
-      // Rows are locked in cluster id order (the array is sorted), as plan jobs lock them.
+      // Rows are locked in cluster id order (the array is sorted), as plan jobs lock them. The input
+      // is read as json: the objects are then parsed into jsonb once, not parsed, printed and parsed.
       `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($2::jsonb)
+         SELECT * FROM json_to_recordset($2::json)
            AS r("clusterId" uuid, revision int, name text, sync text, health text, message text, objects jsonb)),
        previous AS (
          SELECT "clusterId", application, sync, health, "appliedRevision" FROM "ApplicationStatus" WHERE "clusterId" = ANY($1::uuid[])),

@@ -439,9 +439,11 @@ async function replaceApplications(
   planAll: boolean,
   names: string[] | undefined,
 ): Promise<{ affected: string[]; rowsWritten: number }> {
+  // Read as json, not jsonb: each row's jsonb fields are then parsed once, where from a jsonb
+  // document Postgres prints every one to text and parses it again.
   await client.query(
     `CREATE TEMP TABLE incoming_applications ON COMMIT DROP AS
-       SELECT * FROM jsonb_to_recordset($1::jsonb)
+       SELECT * FROM json_to_recordset($1::json)
          AS r(name text, "clusterId" uuid, application jsonb, params jsonb, "previewId" uuid)`,
     [incoming],
   );
