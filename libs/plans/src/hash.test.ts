@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { contentHash } from './hash.js';
+import { contentHash, hashedPlan, planJson } from './hash.js';
+import type { PlannedApplication } from './plan.js';
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
@@ -38,5 +39,32 @@ describe('contentHash', () => {
     loop.self = loop;
     assert.throws(() => contentHash(loop));
     assert.throws(() => contentHash(undefined), /cannot be hashed/);
+  });
+});
+
+describe('hashedPlan and planJson', () => {
+  const cluster = { server: 'https://c1', name: 'c1' };
+  const applications = [
+    { name: 'web', objects: [{ kind: 'ConfigMap', metadata: { name: 'web' }, data: { b: '2', a: '1' } }] },
+  ] as unknown as PlannedApplication[];
+
+  it('hashes as contentHash does, so stored revisions keep their hashes', () => {
+    assert.equal(hashedPlan(cluster, applications).hash, contentHash({ cluster, applications }));
+  });
+
+  it('gives the plan’s text as hashed (keys sorted), the hash last, and the same plan once parsed', () => {
+    const plan = hashedPlan(cluster, applications);
+    const text = planJson(plan);
+    assert.deepEqual(JSON.parse(text), plan);
+    assert.equal(
+      text,
+      '{"applications":[{"name":"web","objects":[{"data":{"a":"1","b":"2"},"kind":"ConfigMap","metadata":{"name":"web"}}]}],' +
+        `"cluster":{"name":"c1","server":"https://c1"},"hash":"${plan.hash}"}`,
+    );
+  });
+
+  it('serialises a plan made elsewhere', () => {
+    const plan = { cluster, hash: 'sha256:x', applications: [] };
+    assert.deepEqual(JSON.parse(planJson(plan)), plan);
   });
 });

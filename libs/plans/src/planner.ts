@@ -4,7 +4,7 @@ import { type Application, type ClusterInfo, FlotillaError } from '#contracts';
 import type { GitSource } from '#generators';
 import type { ApplicationSource, GitCheckouts, KubeObject, RenderSourceInput, SourceKind, SourceRenderService } from '#sources';
 import { type Destination, destinationResolver } from './destinations.js';
-import { contentHash } from './hash.js';
+import { hashedPlan } from './hash.js';
 import { objectKey } from './object-order.js';
 import type { Plan, PlannedApplication, PlannedSource, PlannedSyncPolicy } from './plan.js';
 import { prepareObjects } from './prepare.js';
@@ -86,7 +86,7 @@ export class Planner {
     const plans: Plan[] = [];
     for (const { cluster, apps } of byCluster.values()) {
       const applications = withoutSharedObjects(await Promise.all(apps));
-      plans.push({ cluster, hash: contentHash({ cluster, applications }), applications });
+      plans.push(hashedPlan(cluster, applications));
     }
     return plans.sort((a, b) => compare(a.cluster.name, b.cluster.name) || compare(a.cluster.server, b.cluster.server));
   }
