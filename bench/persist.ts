@@ -228,7 +228,7 @@ async function main(): Promise<void> {
         await client.query(
           `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
            SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
-             FROM json_to_recordset($1::json) AS r("clusterId" uuid, revision int, hash text, plan json)`,
+             FROM jsonb_to_recordset($1::jsonb) AS r("clusterId" uuid, revision int, hash text, plan jsonb)`,
           [JSON.stringify(revisions)],
         );
         await client.query(
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       const plan = plans.get(cluster.name) as Plan;
       await prisma.$executeRaw`
         INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
-        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 4, ${plan.hash}, ${JSON.stringify(plan)}::json)`;
+        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 4, ${plan.hash}, ${JSON.stringify(plan)}::jsonb)`;
       await prisma.$executeRaw`UPDATE "Cluster" SET "plannedGeneration" = 4 WHERE id = ${cluster.id}::uuid`;
       await redis.client.publish(channel, cluster.id);
     });

@@ -109,7 +109,7 @@ export class PreviewFeedbackService {
   private async applications(previewId: string): Promise<PreviewApplication[]> {
     const rows = await this.prisma.$queryRaw<ApplicationRow[]>`
       WITH newest AS (
-        SELECT DISTINCT ON ("clusterId") "clusterId", revision, plan::jsonb AS plan
+        SELECT DISTINCT ON ("clusterId") "clusterId", revision, plan
           FROM "PlanRevision"
          WHERE "clusterId" IN (SELECT "clusterId" FROM "GeneratedApplication" WHERE "previewId" = ${previewId}::uuid)
          ORDER BY "clusterId", revision DESC)
