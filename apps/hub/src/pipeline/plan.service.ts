@@ -91,7 +91,10 @@ export class PlanService {
         // less to pass as one string than as arrays escaped element by element. Each plan's text
         // is the one made when it was hashed.
         const payload = `[${revisions
-          .map((r) => `{"clusterId":"${r.clusterId}","revision":${r.revision},"hash":"${r.plan.hash}","plan":${planJson(r.plan)}}`)
+          .map(
+            (r) =>
+              `{"clusterId":${JSON.stringify(r.clusterId)},"revision":${r.revision},"hash":${JSON.stringify(r.plan.hash)},"plan":${planJson(r.plan)}}`,
+          )
           .join(',')}]`;
         await client.query(
           `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
