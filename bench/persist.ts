@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { contentHash, type Plan, type PlannedApplication, type Planner, prepareObjects, ResourceScopes } from '#plans';
+import { contentHash, type Plan, type PlannedApplication, type Planner, planOutline, prepareObjects, ResourceScopes } from '#plans';
 import type { KubeObject } from '#sources';
 import { HUB_CONFIG, type HubConfig } from '../apps/hub/src/config/hub-config.js';
 import { PrismaService } from '../apps/hub/src/database/prisma.service.js';
@@ -224,11 +224,17 @@ async function main(): Promise<void> {
         const revisions = behind
           .map((id) => ({ id, plan: plans.get(names.get(id) as string) as Plan }))
           .filter((r) => previous.get(r.id)?.hash !== r.plan.hash)
-          .map((r) => ({ clusterId: r.id, revision: (previous.get(r.id)?.revision ?? 0) + 1, hash: r.plan.hash, plan: r.plan }));
+          .map((r) => ({
+            clusterId: r.id,
+            revision: (previous.get(r.id)?.revision ?? 0) + 1,
+            hash: r.plan.hash,
+            outline: planOutline(r.plan),
+            plan: r.plan,
+          }));
         await client.query(
-          `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
-           SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.plan
-             FROM jsonb_to_recordset($1::jsonb) AS r("clusterId" uuid, revision int, hash text, plan jsonb)`,
+          `INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, outline, plan)
+           SELECT gen_random_uuid(), r."clusterId", r.revision, r.hash, r.outline, r.plan
+             FROM json_to_recordset($1::json) AS r("clusterId" uuid, revision int, hash text, outline jsonb, plan json)`,
           [JSON.stringify(revisions)],
         );
         await client.query(
@@ -262,8 +268,8 @@ async function main(): Promise<void> {
     await pool(sample, CONCURRENCY, async (cluster) => {
       const plan = plans.get(cluster.name) as Plan;
       await prisma.$executeRaw`
-        INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, plan)
-        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 4, ${plan.hash}, ${JSON.stringify(plan)}::jsonb)`;
+        INSERT INTO "PlanRevision" (id, "clusterId", revision, hash, outline, plan)
+        VALUES (gen_random_uuid(), ${cluster.id}::uuid, 4, ${plan.hash}, ${JSON.stringify(planOutline(plan))}::jsonb, ${JSON.stringify(plan)}::json)`;
       await prisma.$executeRaw`UPDATE "Cluster" SET "plannedGeneration" = 4 WHERE id = ${cluster.id}::uuid`;
       await redis.client.publish(channel, cluster.id);
     });

@@ -295,11 +295,19 @@ spec:
     assert.deepEqual(await stored(), before, 'no Application rewritten');
   });
 
-  // Every cluster's plan is written on every change: lz4 compresses it faster than pglz (migration 20261202010000).
-  it('stores plans compressed with lz4', async () => {
-    const { rows } = await db.query<{ compression: string }>(
-      `SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = '"PlanRevision"'::regclass AND attname = 'plan'`,
+  // Every cluster's plan is written on every change: stored as the JSON text it arrives as, never
+  // parsed into jsonb, with its outline (Application names) next to it (migration 20261203000000),
+  // and lz4 compresses it faster than pglz (20261202010000).
+  it('stores plans as JSON text, compressed with lz4, each with the outline of its Applications', async () => {
+    const { rows } = await db.query<{ type: string; compression: string }>(
+      `SELECT atttypid::regtype::text AS type, attcompression AS compression
+         FROM pg_attribute WHERE attrelid = '"PlanRevision"'::regclass AND attname = 'plan'`,
     );
-    assert.equal(rows[0]?.compression, 'l');
+    assert.deepEqual(rows[0], { type: 'json', compression: 'l' });
+    const { rows: revisions } = await db.query<{ outline: Record<string, unknown>; names: string[] }>(
+      `SELECT outline, ARRAY(SELECT a->>'name' FROM json_array_elements(plan->'applications') a) AS names FROM "PlanRevision"`,
+    );
+    assert.ok(revisions.length > 0);
+    for (const revision of revisions) assert.deepEqual(Object.keys(revision.outline).sort(), [...revision.names].sort());
   });
 });

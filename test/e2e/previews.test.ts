@@ -53,6 +53,16 @@ spec:
   selector: {app: shop}
 `,
   'static/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: static}\ndata: {ok: "yes"}\n',
+  // No URL annotation on its Applications: a preview's URL comes from its Ingress.
+  'web/ingress.yaml': `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  tls: [{hosts: [web.preview.test], secretName: web-tls}]
+  rules:
+  - host: web.preview.test
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+`,
 };
 
 const previewsAppSet = (scm: string, repoURL: string) => `
@@ -98,6 +108,26 @@ spec:
       project: default
       source: {repoURL: ${repoURL}, targetRevision: main, path: static}
       destination: {server: '${server}', namespace: static}
+      syncPolicy: {automated: {prune: true}, syncOptions: [CreateNamespace=true]}
+`;
+
+const ingressAppSet = (scm: string, repoURL: string) => `
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web-previews, namespace: argocd}
+spec:
+  generators:
+  - matrix:
+      generators:
+      - pullRequest:
+          github: {owner: acme, repo: web, api: ${scm}, tokenRef: {secretName: github-token, key: token}}
+      - clusters: {selector: {matchLabels: {env: preview}}}
+  template:
+    metadata: {name: 'web-pr-{{number}}'}
+    spec:
+      project: default
+      source: {repoURL: ${repoURL}, targetRevision: '{{head_sha}}', path: web}
+      destination: {server: '{{server}}', namespace: 'web-pr-{{number}}'}
       syncPolicy: {automated: {prune: true}, syncOptions: [CreateNamespace=true]}
 `;
 
@@ -391,5 +421,24 @@ describe('pull request previews', { timeout: 600_000 }, () => {
     assert.deepEqual(await hook.json(), { event: 'Merge Request Hook', applicationSets: 1 });
     await eventually(async () => ((await previews('gl-previews')).length === 2 ? true : undefined), 30_000, 'MR 8');
     assert.ok(scm.requests.some((r) => r === 'GET /api/v4/projects/group%2Fshop/merge_requests'));
+  });
+  it('without a URL annotation, a preview takes its URL from its Ingress (https when it has TLS)', async () => {
+    scm.pulls.set('acme/web', [{ number: 5, title: 'Web', branch: 'feature-a', sha: shaA1, labels: [] }]);
+    assert.equal((await admin.put('/api/v1/applicationsets', ingressAppSet(scm.origin, repoURL), 'application/yaml')).status, 201);
+    await eventually(async () => (getObject('ingress', '-n', 'web-pr-5', 'web') ? true : undefined), 90_000, 'the Ingress applied');
+    const [preview] = await eventually(
+      async () => {
+        const listed = await previews('web-previews');
+        return listed[0]?.url ? listed : undefined;
+      },
+      60_000,
+      'the preview URL',
+    );
+    assert.equal(preview?.url, 'https://web.preview.test');
+    await eventually(
+      async () => (scm.comments.some((c) => c.repository === 'acme/web' && c.body.includes('https://web.preview.test')) ? true : undefined),
+      60_000,
+      'the URL in the pull request comment',
+    );
   });
 });

@@ -40,7 +40,7 @@ export class RollbacksController {
     const { revision } = parseBody(pinSchema, body);
     const cluster = await this.clusters.get(name);
     const found = await this.prisma.$queryRaw<Array<{ holds: boolean }>>`
-      SELECT jsonb_path_exists(plan, '$.applications[*] ? (@.name == $name)', jsonb_build_object('name', ${application}::text)) AS holds
+      SELECT outline ? ${application}::text AS holds
         FROM "PlanRevision" WHERE "clusterId" = ${cluster.id}::uuid AND revision = ${revision}`;
     if (found.length === 0) throw new NotFoundException(`revision: cluster ${name} has no plan revision ${revision}`);
     if (!found[0]?.holds)

@@ -109,17 +109,15 @@ export class PreviewFeedbackService {
   private async applications(previewId: string): Promise<PreviewApplication[]> {
     const rows = await this.prisma.$queryRaw<ApplicationRow[]>`
       WITH newest AS (
-        SELECT DISTINCT ON ("clusterId") "clusterId", revision, plan
+        SELECT DISTINCT ON ("clusterId") "clusterId", revision, outline
           FROM "PlanRevision"
          WHERE "clusterId" IN (SELECT "clusterId" FROM "GeneratedApplication" WHERE "previewId" = ${previewId}::uuid)
          ORDER BY "clusterId", revision DESC)
       SELECT g.name, c.name AS cluster, g.application->'metadata'->'annotations' AS annotations,
-             jsonb_path_query_first(n.plan, '$.applications[*] ? (@.name == $name).objects[*] ? (@.kind == "Ingress").spec.rules[0].host',
-                                    jsonb_build_object('name', g.name)) #>> '{}' AS "ingressHost",
-             jsonb_path_exists(n.plan, '$.applications[*] ? (@.name == $name).objects[*] ? (@.kind == "Ingress").spec.tls[0]',
-                               jsonb_build_object('name', g.name)) AS "ingressTls",
+             n.outline->g.name->>'ingressHost' AS "ingressHost",
+             COALESCE((n.outline->g.name->'ingressTls')::boolean, false) AS "ingressTls",
              (c."plannedGeneration" >= c."desiredPlanGeneration" AND s."appliedRevision" = n.revision
-               AND jsonb_path_exists(n.plan, '$.applications[*] ? (@.name == $name)', jsonb_build_object('name', g.name))) AS planned,
+               AND n.outline ? g.name) AS planned,
              s.sync, s.health, s.message
         FROM "GeneratedApplication" g
         JOIN "Cluster" c ON c.id = g."clusterId"
